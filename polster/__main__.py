@@ -1,0 +1,3 @@
+from polster.cli import main
+
+raise SystemExit(main())

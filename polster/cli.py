@@ -1,0 +1,180 @@
+"""The `polster` command line: parse, prompt and print. The work happens in other modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from polster import __version__, params, prompts
+from polster.errors import PolsterError, UsageError
+
+if TYPE_CHECKING:
+    from polster.scaffold import InitRequest
+
+
+class PolsterGroup(click.Group):
+    """Turns Polster's own errors into one line on stderr and the right exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PolsterError as error:
+            click.secho(f"Error: {error}", fg="red", err=True)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted; what this command had created was removed.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=PolsterGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="polster")
+@click.option("--verbose", "-v", is_flag=True, help="Show the detail of each step.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Scaffold and guard Dagster + Polars pipelines on the Medallion architecture
+    (bronze = raw, silver = clean, gold = business metrics)."""
+    ctx.obj = {"verbose": verbose}
+
+
+def _report(message: str) -> None:
+    click.echo(f"  - {message}")
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--description", help="One-line description of the pipeline.")
+@click.option(
+    "--sample-assets/--no-sample-assets",
+    default=None,
+    help="Include the sample bronze -> silver -> gold order pipeline (default: yes).",
+)
+@click.option(
+    "--git/--no-git",
+    default=True,
+    show_default=True,
+    help="git init on branch main with a first commit (polster upgrade needs it).",
+)
+@click.option(
+    "--install-uv/--no-install-uv",
+    "install",
+    default=None,
+    help="Create .venv and install the project into it, with uv (installed by pip if "
+    "missing) or else venv + pip (default: yes).",
+)
+@click.option("--start-dagster", is_flag=True, help="Start `dagster dev` in the new project.")
+@params.dry_run
+@params.force
+@params.yes
+@click.pass_context
+def init(
+    ctx: click.Context,
+    name: str | None,
+    description: str | None,
+    sample_assets: bool | None,
+    git: bool,
+    install: bool | None,
+    start_dagster: bool,
+    dry_run: bool,
+    force: bool,
+    yes: bool,
+) -> None:
+    """Create a new Polster project in NAME (a name or a path)."""
+    from polster import naming, scaffold
+    from polster.templates import question_default
+
+    ask = prompts.is_interactive() and not yes
+    if name is None:
+        if not ask:
+            raise UsageError("Missing project name: run `polster init NAME`.")
+        name = prompts.ask_text("Project name", question_default("project_name"))
+    target = naming.resolve_target(name, Path.cwd())
+    naming.check_project_name(target.name)
+    scaffold.check_target(target, force)
+    if ask and description is None:
+        description = prompts.ask_text("Description", question_default("description"))
+    if sample_assets is None:
+        default = question_default("sample_assets")
+        sample_assets = (
+            prompts.ask_confirm("Include the sample pipeline?", default) if ask else default
+        )
+    if install is None:
+        install = prompts.ask_confirm("Create .venv and install the project?") if ask else True
+    if start_dagster and not install:
+        raise UsageError("--start-dagster needs the project installed: drop --no-install-uv.")
+
+    request = scaffold.InitRequest(
+        target=target,
+        project_name=target.name,
+        description=description,
+        sample_assets=sample_assets,
+        git=git,
+        install=install,
+        force=force,
+    )
+    if dry_run:
+        _print_dry_run(request, start_dagster)
+        return
+    click.echo(f"Creating {request.project_name} in {target}")
+    python = scaffold.create_project(request, _report, ctx.obj["verbose"])
+    _print_next_steps(target, python)
+    if start_dagster and python is not None:
+        _start_dagster(target, python)
+
+
+def _print_dry_run(request: InitRequest, start_dagster: bool) -> None:
+    from polster import scaffold
+
+    click.echo(f"Would create {request.project_name} in {request.target}:")
+    for path in scaffold.planned_files(request):
+        click.echo(f"  {path}")
+    if request.git:
+        click.echo("Would run git init on branch main and commit.")
+    if request.install:
+        click.echo("Would create .venv and install the project into it.")
+    if start_dagster:
+        click.echo("Would start dagster dev.")
+    click.echo("Dry run: nothing was written.")
+
+
+def _print_next_steps(target: Path, python: Path | None) -> None:
+    location = target if target.parent != Path.cwd() else Path(target.name)
+    click.echo(f"\nDone. Next:\n  cd {location}")
+    if python is None:
+        click.echo('  python -m venv .venv && .venv/bin/pip install -e ".[dev]"')
+    click.echo("  .venv/bin/python run_polster.py        # materialize bronze -> silver -> gold")
+    click.echo("  .venv/bin/python run_polster.py --ui   # then open the Dagster UI")
+
+
+def _start_dagster(target: Path, python: Path) -> None:
+    import subprocess
+
+    click.echo("Starting dagster dev (Ctrl-C to stop)")
+    subprocess.run([str(python), "-m", "dagster", "dev"], cwd=target, check=False)
+
+
+def _not_built(name: str, summary: str) -> click.Command:
+    @click.command(
+        name=name,
+        help=f"{summary} (not built yet).",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def command() -> None:
+        raise UsageError(f"`polster {name}` is not built yet in polster {__version__}.")
+
+    return command
+
+
+for _name, _summary in (
+    ("add-asset", "Add an asset to a layer, with its test"),
+    ("list-assets", "List the project's assets and their dependencies"),
+    ("remove-asset", "Remove assets and their tests"),
+    ("validate", "Check the project against the medallion rules"),
+    ("upgrade", "Pull template improvements into this project"),
+):
+    cli.add_command(_not_built(_name, _summary))
+
+
+def main() -> None:
+    cli(prog_name="polster")
