@@ -1,0 +1,142 @@
+"""From a built wheel to a running pipeline, as a new user would do it, per Python version.
+
+Slow: builds Polster's wheel, installs it into a fresh venv, runs `polster init` (which
+creates the project's own .venv with uv and a git repository), runs the sample pipeline,
+its status and selections, the project's own tests and `dg check defs`.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, required_pythons
+
+pytestmark = pytest.mark.slow
+VERSIONS = ["3.11", "3.12"]
+
+
+def find_python(version: str) -> str | None:
+    found = shutil.which(f"python{version}")
+    if found:
+        return found
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    candidates = sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python"))
+    return candidates[-1] if candidates else None
+
+
+def uv() -> str:
+    import uv as uv_package
+
+    return uv_package.find_uv_bin()
+
+
+def run(command: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    run([uv(), "build", "--wheel", "--out-dir", str(out), str(REPO_ROOT)], cwd=REPO_ROOT)
+    (built,) = out.glob("polster-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session", params=VERSIONS)
+def shop(request: pytest.FixtureRequest, wheel: Path, tmp_path_factory) -> Path:
+    """`polster init shop` run by Polster installed from the wheel into a fresh venv."""
+    version = request.param
+    python = find_python(version)
+    if python is None:
+        if version in required_pythons():
+            pytest.fail(f"Python {version} is required (POLSTER_REQUIRE_PYTHONS) but not found")
+        pytest.skip(f"Python {version} is not installed")
+    base = tmp_path_factory.mktemp(f"py{version}")
+    tool_venv = base / "polster-venv"
+    run([uv(), "venv", "--seed", "--python", python, str(tool_venv)], cwd=base)
+    tool_python = tool_venv / "bin" / "python"
+    run([uv(), "pip", "install", "--python", str(tool_python), str(wheel)], cwd=base)
+    # The wheel must carry its templates: nothing may come from the source tree.
+    probe = run(
+        [str(tool_python), "-c", "import polster.templates as t; print(t.template_root())"],
+        cwd=base,
+    )
+    assert str(REPO_ROOT) not in probe.stdout
+    run([str(tool_venv / "bin" / "polster"), "init", "shop"], cwd=base, timeout=900)
+    return base / "shop"
+
+
+def project_python(shop: Path) -> str:
+    return str(shop / ".venv" / "bin" / "python")
+
+
+def test_init_made_a_repository_and_an_environment(shop):
+    branch = run(["git", "branch", "--show-current"], cwd=shop).stdout.strip()
+    assert branch == "main"
+    assert run(["git", "status", "--porcelain"], cwd=shop).stdout == ""
+    run([project_python(shop), "-c", "import dagster, polars, shop"], cwd=shop)
+
+
+def test_pipeline_runs_and_gold_is_right(shop):
+    run([project_python(shop), "run_polster.py"], cwd=shop)
+    assert (shop / "data" / "gold" / "order_metrics.parquet").is_file()
+    check = (
+        "import polars as pl\n"
+        "from shop.defs.gold.order_metrics import gold_order_metrics\n"
+        "silver = pl.read_parquet('data/silver/validated_orders.parquet')\n"
+        "gold = pl.read_parquet('data/gold/order_metrics.parquet')\n"
+        "expected = gold_order_metrics(silver)\n"
+        "assert gold.height > 0\n"
+        "assert gold.equals(expected), (gold, expected)\n"
+        "print(gold.height)\n"
+    )
+    run([project_python(shop), "-c", check], cwd=shop)
+
+
+def test_status_lists_every_asset_as_fresh(shop):
+    run([project_python(shop), "run_polster.py"], cwd=shop)
+    status = run([project_python(shop), "run_polster.py", "--status"], cwd=shop).stdout
+    for key in ("bronze_raw_orders", "silver_validated_orders", "gold_order_metrics"):
+        line = next(line for line in status.splitlines() if key in line)
+        assert "fresh" in line, status
+
+
+def test_selection_runs_only_what_it_names(shop):
+    run([project_python(shop), "run_polster.py"], cwd=shop)
+    snapshots = sorted((shop / "data" / "bronze" / "raw_orders").glob("*.parquet"))
+    run([project_python(shop), "run_polster.py", "--asset", "group:silver"], cwd=shop)
+    assert sorted((shop / "data" / "bronze" / "raw_orders").glob("*.parquet")) == snapshots
+    run([project_python(shop), "run_polster.py", "--asset", "+gold_order_metrics"], cwd=shop)
+    after = sorted((shop / "data" / "bronze" / "raw_orders").glob("*.parquet"))
+    assert set(snapshots) < set(after), "a new bronze run must keep the earlier snapshot"
+
+
+def test_project_tests_pass(shop):
+    run([project_python(shop), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=shop)
+
+
+def test_dg_loads_the_project(shop):
+    dg = str(shop / ".venv" / "bin" / "dg")
+    run([dg, "check", "defs"], cwd=shop)
+    listed = json.loads(run([dg, "list", "defs", "--json"], cwd=shop).stdout)
+    keys = {asset["key"] for asset in listed["assets"]}
+    assert {"bronze_raw_orders", "silver_validated_orders", "gold_order_metrics"} <= keys
+

@@ -1,0 +1,81 @@
+"""Questions for a person at a terminal, and none for a script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from polster import prompts
+from polster.cli import cli
+
+ENTER = "\r"
+
+
+@pytest.fixture
+def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """A fake terminal: questionary reads the keys a test sends into the pipe."""
+    monkeypatch.setattr(prompts, "is_interactive", lambda: True)
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe
+
+
+def test_questions_fill_what_flags_left_open(keyboard, workdir):
+    keyboard.send_text("shop" + ENTER)  # project name (default my_pipeline: replaced)
+    keyboard.send_text("\x15" + "Orders, cleaned daily" + ENTER)  # description (Ctrl-U clears)
+    keyboard.send_text("n")  # sample assets? no
+    keyboard.send_text("n")  # create .venv? no
+    result = CliRunner().invoke(cli, ["init", "--no-git"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    project = workdir / "shop"
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == "Orders, cleaned daily"
+    assert not (project / "src" / "shop" / "defs" / "bronze" / "raw_orders.py").exists()
+    assert not (project / ".venv").exists()
+
+
+def test_flags_are_never_asked_again(keyboard, workdir, monkeypatch):
+    asked: list[str] = []
+    monkeypatch.setattr(prompts, "ask_text", lambda message, default="": asked.append(message))
+    monkeypatch.setattr(prompts, "ask_confirm", lambda message, default=True: asked.append(message))
+    args = ["init", "shop", "--description", "d", "--sample-assets", "--no-install-uv", "--no-git"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert asked == []
+
+
+def test_yes_asks_nothing_even_on_a_terminal(keyboard, workdir, monkeypatch):
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: pytest.fail("asked a question"))
+    monkeypatch.setattr(prompts, "ask_confirm", lambda *a, **k: pytest.fail("asked a question"))
+    result = CliRunner().invoke(cli, ["init", "shop", "--yes", "--no-install-uv", "--no-git"])
+    assert result.exit_code == 0, result.output
+
+
+def test_ctrl_c_at_a_question_writes_nothing(keyboard, workdir):
+    keyboard.send_text("\x03")  # Ctrl-C at the description question
+    result = CliRunner().invoke(cli, ["init", "shop", "--no-git"])
+    assert result.exit_code == 130
+    assert list(workdir.iterdir()) == []
+
+
+def test_without_a_terminal_nothing_ever_waits(tmp_path):
+    """A real process with stdin that is not a TTY: defaults are taken, no question hangs."""
+    run = subprocess.run(
+        [sys.executable, "-m", "polster", "init", "shop", "--no-install-uv", "--no-git"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    pyproject = tomllib.loads((tmp_path / "shop" / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == "shop"
+    assert (tmp_path / "shop" / "src" / "shop" / "defs" / "bronze" / "raw_orders.py").is_file()
