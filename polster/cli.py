@@ -166,11 +166,59 @@ def _not_built(name: str, summary: str) -> click.Command:
     return command
 
 
+@cli.command("list-assets")
+@click.option("--layer", help="Only the assets of this layer.")
+@params.output_format
+def list_assets(layer: str | None, output_format: str) -> None:
+    """List the project's assets with their dependencies and dependents."""
+    from polster.graph import build_graph
+    from polster.listing import as_json, as_table, select_assets
+    from polster.project import load_project
+
+    project = load_project(Path.cwd())
+    nodes = select_assets(build_graph(project), project.rules, layer)
+    if output_format == "json":
+        click.echo(as_json(nodes))
+        return
+    from rich.console import Console
+
+    Console().print(as_table(nodes))
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Human text or machine-readable JSON.",
+)
+@click.option(
+    "--load", is_flag=True, help="Also import the definitions through Dagster and compare."
+)
+def validate(output_format: str, load: bool) -> None:
+    """Check the project against the medallion rules (exit 1 on findings)."""
+    from polster import validate as checks
+    from polster.graph import build_graph
+    from polster.project import load_project
+
+    project = load_project(Path.cwd())
+    graph = build_graph(project)
+    findings = checks.validate(project, graph)
+    if load:
+        from polster.loaded import check_load
+
+        findings += check_load(project, graph)
+    render = checks.render_json if output_format == "json" else checks.render_text
+    click.echo(render(findings))
+    if findings:
+        raise SystemExit(1)
+
+
 for _name, _summary in (
     ("add-asset", "Add an asset to a layer, with its test"),
-    ("list-assets", "List the project's assets and their dependencies"),
     ("remove-asset", "Remove assets and their tests"),
-    ("validate", "Check the project against the medallion rules"),
     ("upgrade", "Pull template improvements into this project"),
 ):
     cli.add_command(_not_built(_name, _summary))

@@ -1,8 +1,7 @@
-"""Shared fixtures: run the CLI in-process, and look at what a command wrote."""
+"""Shared fixtures: run the CLI in-process, in an empty working directory."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,17 +10,6 @@ from click.testing import CliRunner, Result
 
 from polster import prompts
 from polster.cli import cli
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def tree(directory: Path) -> dict[str, bytes]:
-    """Every file below `directory` with its bytes: compare before and after a command."""
-    return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file()
-    }
 
 
 @pytest.fixture
@@ -42,9 +30,3 @@ def polster(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
         return CliRunner().invoke(cli, list(args), prog_name="polster", catch_exceptions=False)
 
     return run
-
-
-def required_pythons() -> set[str]:
-    """Interpreter versions CI insists on (POLSTER_REQUIRE_PYTHONS=3.11,3.12)."""
-    raw = os.environ.get("POLSTER_REQUIRE_PYTHONS", "")
-    return {version.strip() for version in raw.split(",") if version.strip()}

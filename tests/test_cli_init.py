@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import tree
 
 from polster import environment, scaffold, vcs
-from tests.conftest import tree
 
 OFFLINE = ("--no-install-uv", "--no-git")
 

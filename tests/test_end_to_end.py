@@ -15,8 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import REPO_ROOT, required_pythons
+from helpers import REPO_ROOT, required_pythons
 
 pytestmark = pytest.mark.slow
 VERSIONS = ["3.11", "3.12"]
@@ -139,4 +138,3 @@ def test_dg_loads_the_project(shop):
     listed = json.loads(run([dg, "list", "defs", "--json"], cwd=shop).stdout)
     keys = {asset["key"] for asset in listed["assets"]}
     assert {"bronze_raw_orders", "silver_validated_orders", "gold_order_metrics"} <= keys
-

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import REPO_ROOT, tree
 
 from polster import naming
 from polster.templates import questionnaire
-from tests.conftest import REPO_ROOT, tree
 
 COMBINATIONS = [
     {"project_name": name, "sample_assets": samples}
