@@ -76,8 +76,29 @@ def uv() -> str:
     return uv_package.find_uv_bin()
 
 
+_POLSTER_PYTHON: list[str] = []
+
+
+def install_polster(scratch: Path) -> None:
+    """Build Polster's wheel and install it into a scratch venv: measure what users run."""
+    venv = scratch / "polster-venv"
+    if not (venv / "bin" / "polster").exists():
+        dist = scratch / "dist"
+        subprocess.run(
+            [uv(), "build", "-q", "--wheel", "--out-dir", str(dist), str(REPO)], check=True
+        )
+        subprocess.run([uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+        wheel = max(dist.glob("polster-*.whl"), key=lambda p: p.stat().st_mtime)
+        python = str(venv / "bin" / "python")
+        subprocess.run(
+            [uv(), "pip", "install", "-q", "--compile-bytecode", "--python", python, str(wheel)],
+            check=True,
+        )
+    _POLSTER_PYTHON[:] = [str(venv / "bin" / "python")]
+
+
 def polster_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "polster", *args]
+    return [*_POLSTER_PYTHON, "-m", "polster", *args]
 
 
 def fresh_dir(path: Path) -> Callable[[], None]:
@@ -89,7 +110,7 @@ def fresh_dir(path: Path) -> Callable[[], None]:
 
 
 def cli_measures(scratch: Path) -> list[Measure]:
-    floor = [sys.executable, "-c", "import click"]
+    floor = [*_POLSTER_PYTHON, "-c", "import click"]
     return [
         Measure(
             "`polster --help`",
@@ -191,12 +212,18 @@ def versions() -> str:
     import importlib.metadata as md
 
     found = []
-    for package in ("polster", "copier", "click", "dagster", "polars"):
+    for package in ("copier", "click", "dagster", "polars"):
         try:
             found.append(f"{package} {md.version(package)}")
         except md.PackageNotFoundError:
             continue
     return ", ".join(found)
+
+
+def polster_version() -> str:
+    return subprocess.run(
+        polster_command("--version"), capture_output=True, text=True, check=True
+    ).stdout.split()[-1]
 
 
 def seconds(values: list[float]) -> str:
@@ -212,7 +239,7 @@ def report(measures: list[Measure], runs: int) -> str:
         "",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
         f"{platform.release()}",
-        f"- Python {platform.python_version()}; {versions()}",
+        f"- Python {platform.python_version()}; polster {polster_version()}; {versions()}",
         f"- Each side: one warm-up, then {runs} runs alternating with its peer; median (min–max).",
         "",
         "| measure | polster | peer | ratio | target | met |",
@@ -242,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="polster-bench-") as tmp:
         scratch = args.scratch or Path(tmp)
         scratch.mkdir(parents=True, exist_ok=True)
+        install_polster(scratch)
         measures = [m for group in groups for m in MEASURES[group](scratch)]
         for measure in measures:
             print(f"measuring {measure.name} ...", flush=True)

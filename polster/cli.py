@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,9 @@ from polster import __version__, params, prompts
 from polster.errors import PolsterError, UsageError
 
 if TYPE_CHECKING:
+    from polster.graph import AssetGraph, AssetNode
+    from polster.project import Project
+    from polster.removal import RemovalPlan
     from polster.scaffold import InitRequest
 
 
@@ -216,11 +220,175 @@ def validate(output_format: str, load: bool) -> None:
         raise SystemExit(1)
 
 
-for _name, _summary in (
-    ("add-asset", "Add an asset to a layer, with its test"),
-    ("remove-asset", "Remove assets and their tests"),
-    ("upgrade", "Pull template improvements into this project"),
-):
+@cli.command("add-asset")
+@click.option("--layer", help="The asset's layer (bronze, silver, gold, or one your rules add).")
+@click.option("--name", help="Lowercase snake_case name; the asset key becomes <layer>_<name>.")
+@click.option(
+    "--dependencies", help="Upstream assets it reads, comma-separated names or keys (a,b)."
+)
+@click.option("--description", help="One line on what the asset holds.")
+@click.option(
+    "--template",
+    default="blank",
+    show_default=True,
+    help="Asset template: built-in or the project's templates/assets/<T>/.",
+)
+@click.option("--list-templates", is_flag=True, help="List the asset templates and exit.")
+@params.dry_run
+def add_asset(
+    layer: str | None,
+    name: str | None,
+    dependencies: str | None,
+    description: str | None,
+    template: str,
+    list_templates: bool,
+    dry_run: bool,
+) -> None:
+    """Add an asset to a layer, with its test, from a template."""
+    from polster import addition, catalog
+    from polster.graph import build_graph
+    from polster.project import load_project
+    from polster.rules import check_layer
+
+    project = load_project(Path.cwd())
+    templates = catalog.available(project)
+    if list_templates:
+        click.echo("\n".join(catalog.describe(templates)))
+        return
+    if description is not None:
+        addition.check_description(description)
+    ask = prompts.is_interactive()
+    if layer is None:
+        layers = ", ".join(project.rules.layers)
+        _refuse_unless(ask, f"Missing --layer: pass --layer with one of {layers}.")
+        layer = prompts.ask_select("Layer", project.rules.layers)
+    check_layer(layer, project.rules)
+    chosen = catalog.find_template(templates, template, layer)
+    if name is None:
+        _refuse_unless(ask, "Missing --name: pass --name with a lowercase snake_case name.")
+        name = prompts.ask_text("Asset name (lowercase snake_case)").strip()
+    graph = build_graph(project)
+    addition.check_new_asset(project, graph, layer, name)
+    if dependencies is not None:
+        keys = addition.resolve(project, graph, layer, dependencies)
+    elif ask and project.rules.upstream_layers(layer):
+        phrase = addition.upstream_phrase(project, layer)
+        choices = addition.dependency_choices(project, graph, layer)
+        keys = prompts.ask_checkbox(f"Available {phrase} assets to depend on", choices)
+        addition.check_dependencies(project, layer, keys)
+    else:
+        keys = []
+        addition.check_dependencies(project, layer, keys)
+    asset = addition.NewAsset(layer, name, tuple(keys), description, chosen)
+    files = addition.render(project, asset)
+    if dry_run:
+        click.echo(f"Would add {asset.key} from the {chosen.name} template:")
+        _echo_lines(files)
+        click.echo("Dry run: nothing was written.")
+        return
+    written = addition.write(project, files)
+    click.echo(f"Added {asset.key} from the {chosen.name} template:")
+    _echo_lines(written)
+    click.echo(f"Fill in its TODO, then run it:\n  python run_polster.py --asset {asset.key}")
+
+
+@cli.command("remove-asset")
+@click.option("--layer", help="The layer of the asset (without --name: limits the list).")
+@click.option("--name", help="The asset's name or key; without it, pick from a list.")
+@click.option(
+    "--purge-data", is_flag=True, help="Also delete its stored data (data/<layer>/<name>*)."
+)
+@params.dry_run
+@params.force
+@params.yes
+def remove_asset(
+    layer: str | None, name: str | None, purge_data: bool, dry_run: bool, force: bool, yes: bool
+) -> None:
+    """Remove assets and their tests (--force also when other assets read them)."""
+    from polster import removal
+    from polster.graph import build_graph
+    from polster.project import load_project
+
+    project = load_project(Path.cwd())
+    graph = build_graph(project)
+    if name is not None:
+        assets = [removal.find_asset(graph, project, layer, name)]
+    else:
+        assets = _pick_assets_to_remove(project, graph, layer, ask=not yes)
+    plan = removal.plan_removal(project, graph, assets, purge_data)
+    if dry_run:
+        _echo_lines(removal.describe(project, plan), indent="")
+        return
+    if not force:
+        removal.check_allowed(plan)
+        if not yes:
+            _confirm_removal(plan)
+    removal.remove(plan)
+    click.echo(f"Removed {', '.join(plan.keys)}:")
+    _echo_lines(removal.shown_paths(project, plan.files))
+    if plan.data:
+        click.echo("and their stored data:")
+        _echo_lines(removal.shown_paths(project, plan.data))
+    _echo_lines(removal.kept_notes(project, plan), indent="")
+    dangling = removal.dangling(plan)
+    if dangling:
+        click.echo("Now dangling (fix these, then run `polster validate`):")
+        _echo_lines(dangling)
+
+
+def _echo_lines(lines: Iterable[str], indent: str = "  ") -> None:
+    for line in lines:
+        click.echo(f"{indent}{line}")
+
+
+def _refuse_unless(ask: bool, message: str) -> None:
+    if not ask:
+        raise UsageError(message)
+
+
+_ALL_ASSETS = "all of them"
+
+
+def _pick_assets_to_remove(
+    project: Project, graph: AssetGraph, layer: str | None, ask: bool
+) -> list[AssetNode]:
+    from polster.listing import select_assets
+    from polster.removal import Cancelled
+
+    _refuse_unless(
+        ask and prompts.is_interactive(),
+        "Missing --name: pass --layer and --name of the asset to remove "
+        "(or run on a terminal, without --yes, to pick from a list).",
+    )
+    nodes = select_assets(graph, project.rules, layer)
+    if not nodes:
+        raise UsageError(f"There are no assets{f' in {layer}' if layer else ''} to remove.")
+    keys = list(dict.fromkeys(node.key for node in nodes))
+    picked = prompts.ask_checkbox("Assets to remove", [_ALL_ASSETS, *keys])
+    if not picked:
+        raise Cancelled("Nothing selected: nothing was removed.")
+    return nodes if _ALL_ASSETS in picked else [node for node in nodes if node.key in picked]
+
+
+def _confirm_removal(plan: RemovalPlan) -> None:
+    from polster.removal import Cancelled
+
+    _refuse_unless(
+        prompts.is_interactive(),
+        "Removing asks for a confirmation and there is no terminal: pass --yes to confirm "
+        "(other assets reading these still block it), or --force.",
+    )
+    what = f"{', '.join(plan.keys)} ({len(plan.files) + len(plan.data)} files and folders)"
+    word = plan.confirmation
+    if word is None:
+        confirmed = prompts.ask_confirm(f"Remove {what}?", default=False)
+    else:
+        confirmed = prompts.ask_text(f"Remove {what}? Type {word} to go ahead") == word
+    if not confirmed:
+        raise Cancelled("Nothing was removed.")
+
+
+for _name, _summary in (("upgrade", "Pull template improvements into this project"),):
     cli.add_command(_not_built(_name, _summary))
 
 

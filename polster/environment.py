@@ -52,7 +52,17 @@ def _install_with_uv(uv: str, project: Path, venv: Path, report: Report, verbose
     if not _run([uv, "venv", *quiet, "--python", sys.executable, str(venv)], project, verbose):
         return False
     report("Installing the project and its dev tools with uv")
-    install = [uv, "pip", "install", *quiet, "--python", str(venv_python(venv)), "-e", ".[dev]"]
+    install = [
+        uv,
+        "pip",
+        "install",
+        *quiet,
+        "--compile-bytecode",
+        "--python",
+        str(venv_python(venv)),
+        "-e",
+        ".[dev]",
+    ]
     return _run(install, project, verbose)
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
 
 from polster import prompts
 from polster.cli import cli
+
+if TYPE_CHECKING:
+    from prompt_toolkit.input import PipeInput
 
 
 @pytest.fixture
@@ -30,3 +36,34 @@ def polster(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
         return CliRunner().invoke(cli, list(args), prog_name="polster", catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def rendered_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`polster init shop` (sample assets, no venv, no git), once per session: copy, never edit."""
+    target = tmp_path_factory.mktemp("rendered") / "shop"
+    args = ["init", str(target), "--no-install-uv", "--no-git", "--yes"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return target
+
+
+@pytest.fixture
+def shop(rendered_shop: Path, workdir: Path) -> Path:
+    """A fresh copy of the rendered project in the working directory, which is its root."""
+    target = workdir / "shop"
+    shutil.copytree(rendered_shop, target)
+    os.chdir(target)  # workdir's monkeypatch restores the original directory
+    return target
+
+
+@pytest.fixture
+def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipeInput]:
+    """A fake terminal: questionary reads the keys a test sends into the pipe."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    monkeypatch.setattr(prompts, "is_interactive", lambda: True)
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe

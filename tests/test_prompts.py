@@ -28,7 +28,7 @@ def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator:
 
 
 def test_questions_fill_what_flags_left_open(keyboard, workdir):
-    keyboard.send_text("shop" + ENTER)  # project name (default my_pipeline: replaced)
+    keyboard.send_text("\x15" + "shop" + ENTER)  # project name (Ctrl-U clears the default)
     keyboard.send_text("\x15" + "Orders, cleaned daily" + ENTER)  # description (Ctrl-U clears)
     keyboard.send_text("n")  # sample assets? no
     keyboard.send_text("n")  # create .venv? no
