@@ -172,7 +172,7 @@ def _not_built(name: str, summary: str) -> click.Command:
 
 @cli.command("list-assets")
 @click.option("--layer", help="Only the assets of this layer.")
-@params.output_format
+@params.output_format()
 def list_assets(layer: str | None, output_format: str) -> None:
     """List the project's assets with their dependencies and dependents."""
     from polster.graph import build_graph
@@ -190,14 +190,7 @@ def list_assets(layer: str | None, output_format: str) -> None:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Human text or machine-readable JSON.",
-)
+@params.output_format("text")
 @click.option(
     "--load", is_flag=True, help="Also import the definitions through Dagster and compare."
 )

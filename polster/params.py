@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import click
+
+F = TypeVar("F", bound=Callable[..., object])
 
 yes = click.option(
     "--yes",
@@ -14,11 +19,15 @@ yes = click.option(
 )
 force = click.option("--force", is_flag=True, help="Go ahead where Polster would refuse.")
 dry_run = click.option("--dry-run", is_flag=True, help="Print what would happen; write nothing.")
-output_format = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Human table or machine-readable JSON.",
-)
+
+
+def output_format(human: str = "table") -> Callable[[F], F]:
+    """`--format HUMAN|json`: a human form (a table, or text) or machine-readable JSON."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice([human, "json"]),
+        default=human,
+        show_default=True,
+        help=f"Human {human} or machine-readable JSON.",
+    )
