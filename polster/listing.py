@@ -49,7 +49,9 @@ def as_table(nodes: list[AssetNode]) -> Table:
     from rich.text import Text
 
     table = Table()
-    for column in ("key", "layer", "dependencies", "dependents", "description"):
+    longest_key = max((len(node.key) for node in nodes), default=3)
+    table.add_column("key", no_wrap=True, min_width=longest_key)  # whole, so it can be copied
+    for column in ("layer", "dependencies", "dependents", "description"):
         table.add_column(column, overflow="fold")
     for node in nodes:
         cells = (

@@ -5,26 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
 
 from polster import prompts
 from polster.cli import cli
 
 ENTER = "\r"
-
-
-@pytest.fixture
-def keyboard(monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    """A fake terminal: questionary reads the keys a test sends into the pipe."""
-    monkeypatch.setattr(prompts, "is_interactive", lambda: True)
-    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        yield pipe
 
 
 def test_questions_fill_what_flags_left_open(keyboard, workdir):
