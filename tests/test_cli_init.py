@@ -237,3 +237,14 @@ def test_planned_files_match_what_is_rendered(workdir):
     planned = scaffold.planned_files(request)
     scaffold.create_project(request, report=lambda _: None)
     assert planned == sorted(tree(workdir / "shop"))
+
+
+def test_start_dagster_runs_dagster_dev_in_the_new_project(polster, workdir, monkeypatch):
+    recorder = workdir.parent / "fake-python"
+    log = workdir.parent / "calls.txt"
+    recorder.write_text(f'#!/bin/sh\necho "$PWD $*" > {log}\n')
+    recorder.chmod(0o755)
+    monkeypatch.setattr(environment, "create_environment", lambda project, **_: recorder)
+    result = polster("init", "shop", "--no-git", "--start-dagster")
+    assert result.exit_code == 0, result.output
+    assert log.read_text().split() == [str(workdir / "shop"), "-m", "dagster", "dev"]
