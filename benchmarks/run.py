@@ -26,6 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+HISTORY = HERE / "history.md"
 
 
 @dataclass
@@ -165,14 +166,20 @@ def init_measure(scratch: Path) -> Measure:
     )
 
 
-def pipeline_measure(scratch: Path) -> Measure:
-    project = scratch / "pipeline" / "shop"
+def installed_project(folder: Path, *init_args: str) -> Path:
+    """`polster init shop` (with its .venv) in `folder`, made once per scratch folder."""
+    project = folder / "shop"
     if not (project / ".venv").exists():
-        shutil.rmtree(project.parent, ignore_errors=True)
-        project.parent.mkdir(parents=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
         subprocess.run(
-            polster_command("init", "shop", "--yes", "--no-git"), cwd=project.parent, check=True
+            polster_command("init", "shop", "--yes", "--no-git", *init_args), cwd=folder, check=True
         )
+    return project
+
+
+def pipeline_measure(scratch: Path) -> Measure:
+    project = installed_project(scratch / "pipeline")
     python = str(project / ".venv" / "bin" / "python")
     in_process = project / "in_process.yaml"
     in_process.write_text("execution:\n  config:\n    in_process: {}\n")
@@ -201,10 +208,253 @@ def pipeline_measure(scratch: Path) -> Measure:
     )
 
 
+def dg_command(project: Path, *args: str) -> list[str]:
+    """`dg ARGS` from the project's venv, as with that venv activated."""
+    venv = project / ".venv"
+    return ["env", f"VIRTUAL_ENV={venv}", str(venv / "bin" / "dg"), *args]
+
+
+def remove_files(*paths: Path) -> Callable[[], None]:
+    def reset() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    return reset
+
+
+def add_asset_measure(scratch: Path) -> Measure:
+    project = installed_project(scratch / "add-asset")
+    defs, tests = project / "src" / "shop" / "defs" / "silver", project / "tests" / "silver"
+    ours = "add-asset --layer silver --name bench_polster --dependencies raw_orders"
+    peer = ("scaffold", "defs", "dagster.asset", "silver/bench_dg.py")
+    return Measure(
+        "`polster add-asset`",
+        Side(
+            f"polster {ours}",
+            polster_command(*ours.split()),
+            project,
+            remove_files(defs / "bench_polster.py", tests / "test_bench_polster.py"),
+        ),
+        Side(
+            f"dg {' '.join(peer)}",
+            dg_command(project, *peer),
+            project,
+            remove_files(defs / "bench_dg.py"),
+        ),
+        "≤ 0.5 s and ≤ 0.3×",
+        lambda ours, peer: ours <= 0.5 and ours <= 0.3 * peer,
+    )
+
+
+# Adds `per_layer` assets to each layer of a project through Polster's own add-asset code
+# and its blank template (one process instead of one `polster add-asset` per asset).
+# Silver and gold assets read two upstream assets each, spread over the layer below.
+POPULATE = """
+import sys
+from pathlib import Path
+from polster import addition, catalog
+from polster.project import load_project
+
+project = load_project(Path(sys.argv[1]))
+per_layer = int(sys.argv[2])
+blank = catalog.available(project)["blank"]
+files = {}
+for layer, upstream in (("bronze", None), ("silver", "bronze"), ("gold", "silver")):
+    for i in range(per_layer):
+        reads = dict.fromkeys((i, (i * 7 + 3) % per_layer))
+        keys = () if upstream is None else tuple(f"{upstream}_t{j:03d}" for j in reads)
+        asset = addition.NewAsset(layer, f"t{i:03d}", keys, None, blank)
+        files.update(addition.render(project, asset))
+addition.write(project, files)
+"""
+
+
+def populate(project: Path, per_layer: int, python: Sequence[str]) -> None:
+    subprocess.run([*python, "-c", POPULATE, str(project), str(per_layer)], check=True)
+
+
+def large_project_measures(scratch: Path, per_layer: int = 300) -> list[Measure]:
+    project = installed_project(scratch / f"assets-{per_layer}", "--no-sample-assets")
+    if not (project / "src" / "shop" / "defs" / "gold" / f"t{per_layer - 1:03d}.py").exists():
+        populate(project, per_layer, _POLSTER_PYTHON)
+    size = f"{3 * per_layer} assets"
+    return [
+        Measure(
+            f"`polster list-assets --format json`, {size}",
+            Side(
+                "polster list-assets --format json",
+                polster_command("list-assets", "--format", "json"),
+                project,
+            ),
+            Side("dg list defs --json", dg_command(project, "list", "defs", "--json"), project),
+            "≤ 0.5 s and ≤ 0.1×",
+            lambda ours, peer: ours <= 0.5 and ours <= 0.1 * peer,
+        ),
+        Measure(
+            f"`polster validate`, {size}",
+            Side("polster validate", polster_command("validate"), project),
+            Side("dg check defs", dg_command(project, "check", "defs"), project),
+            "≤ 0.5 s and ≤ 0.1×",
+            lambda ours, peer: ours <= 0.5 and ours <= 0.1 * peer,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- the MySQL connector
+
+MYSQL_TABLE, MYSQL_ROWS = "polster_bench_1m", 1_000_000
+MYSQL_ENV = {"MYSQL_HOST": "127.0.0.1", "MYSQL_USER": "root", "MYSQL_DATABASE": "test"}
+# Each side reads the whole table into a Parquet file and writes {rows, seconds, peak} to the
+# file named by BENCH_REPORT; peak is the process's maximum resident memory.
+MYSQL_SIDES = {
+    "asset": """
+import dagster as dg
+from shop.defs.bronze import bench_rows as module
+from shop.storage import ParquetIOManager
+module.QUERY = QUERY
+manager = ParquetIOManager(base_path=OUT)
+start()
+dg.materialize([module.bronze_bench_rows], resources={"io_manager": manager})
+""",
+    "connector": """
+from shop.connectors import mysql
+start()
+mysql.read_query(mysql.Settings.from_env(), QUERY).sink_parquet(OUT + "/out.parquet")
+""",
+    "read_database": """
+import polars as pl
+import sqlalchemy
+engine = sqlalchemy.create_engine("mysql+pymysql://root@127.0.0.1:3306/test")
+start()
+pl.read_database(QUERY, engine).write_parquet(OUT + "/out.parquet")
+""",
+    "connectorx": """
+import polars as pl
+start()
+frame = pl.read_database_uri(QUERY, "mysql://root@127.0.0.1:3306/test", engine="connectorx")
+frame.write_parquet(OUT + "/out.parquet")
+""",
+}
+MYSQL_FRAME = """
+import glob, json, os, resource, shutil, sys, tempfile, time
+import polars as pl
+QUERY, OUT, REPORT = f"SELECT * FROM {sys.argv[1]}", tempfile.mkdtemp(), os.environ["BENCH_REPORT"]
+began = []
+def start():
+    began.append(time.perf_counter())
+%s
+seconds = time.perf_counter() - began[0]
+files = glob.glob(OUT + "/**/*.parquet", recursive=True)
+rows = sum(pl.scan_parquet(f).select(pl.len()).collect().item() for f in files)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+shutil.rmtree(OUT)
+json.dump({"rows": rows, "seconds": seconds, "peak_mib": peak}, open(REPORT, "w"))
+"""
+MYSQL_COLUMNS = (
+    "id BIGINT PRIMARY KEY, name VARCHAR(64) NOT NULL, amount DECIMAL(12,2), score DOUBLE, "
+    "active BOOLEAN NOT NULL, day DATE, updated_at DATETIME(6) NOT NULL, note TEXT NULL, "
+    "small SMALLINT"
+)
+MYSQL_VALUES = (
+    "seq, CONCAT('name-', seq), seq / 100, seq * 0.5, seq % 2, "
+    "DATE_ADD('2024-01-01', INTERVAL seq % 365 DAY), "
+    "TIMESTAMPADD(MICROSECOND, seq * 1000, '2024-01-01'), "
+    "IF(seq % 10 = 0, NULL, REPEAT('x', seq % 50)), seq % 1000"
+)
+
+
+class MeteredSide(Side):
+    """A side whose command reports rows, seconds and peak memory; its label shows them."""
+
+    def __init__(self, label: str, command: Sequence[str], cwd: Path, report: Path) -> None:
+        super().__init__(label, command, cwd)
+        self.report, self.reports = report, []
+
+    @property
+    def label(self) -> str:
+        if not getattr(self, "reports", None):
+            return self._label
+        rate = statistics.median(r["rows"] / r["seconds"] for r in self.reports)
+        peak = statistics.median(r["peak_mib"] for r in self.reports)
+        return f"{self._label} ({rate:,.0f} rows/s, peak {peak:,.0f} MiB)"
+
+    @label.setter
+    def label(self, value: str) -> None:
+        self._label = value
+
+    def run_once(self) -> float:
+        import json
+
+        elapsed = super().run_once()
+        reported = json.loads(self.report.read_text())
+        if reported["rows"] != MYSQL_ROWS:
+            raise RuntimeError(f"{self._label} read {reported['rows']} rows, not {MYSQL_ROWS}")
+        self.reports.append(reported)
+        return elapsed
+
+
+def mysql_table() -> None:
+    """The 1,000,000-row table in the local MariaDB's `test` database, made once."""
+    mysql = ["mariadb", "--host=127.0.0.1", "--user=root", "test", "--batch", "--skip-column-names"]
+    count = f"SELECT COUNT(*) FROM {MYSQL_TABLE}"
+    found = subprocess.run([*mysql, "-e", count], capture_output=True, text=True)
+    if found.returncode == 0 and found.stdout.strip() == str(MYSQL_ROWS):
+        return
+    script = (
+        f"DROP TABLE IF EXISTS {MYSQL_TABLE}; CREATE TABLE {MYSQL_TABLE} ({MYSQL_COLUMNS}); "
+        f"INSERT INTO {MYSQL_TABLE} SELECT {MYSQL_VALUES} FROM seq_1_to_{MYSQL_ROWS};"
+    )
+    subprocess.run([*mysql, "-e", script], check=True)
+
+
+def mysql_measures(scratch: Path) -> list[Measure]:
+    """1,000,000 MySQL rows into Parquet: the mysql asset and connector against Polars'
+    `read_database` (SQLAlchemy + pymysql, the same driver) and connectorx."""
+    mysql_table()
+    project = installed_project(scratch / "mysql")
+    python = str(project / ".venv" / "bin" / "python")
+    if not (project / "src" / "shop" / "connectors" / "mysql.py").exists():
+        add = ("add-asset", "--layer", "bronze", "--name", "bench_rows", "--template", "mysql")
+        subprocess.run(polster_command(*add), cwd=project, check=True)
+        peers = ["sqlalchemy", "connectorx", "pyarrow"]
+        install = [uv(), "pip", "install", "-q", "--python", python, "-e", ".", *peers]
+        subprocess.run(install, cwd=project, check=True)
+    env = ["env", *(f"{name}={value}" for name, value in MYSQL_ENV.items())]
+    env.append(f"DAGSTER_HOME={project / '.dagster'}")
+    (project / ".dagster").mkdir(exist_ok=True)
+
+    def side(label: str, kind: str) -> MeteredSide:
+        report = scratch / f"mysql-{kind}.json"
+        script = MYSQL_FRAME % MYSQL_SIDES[kind].strip()
+        command = [*env, f"BENCH_REPORT={report}", python, "-c", script, MYSQL_TABLE]
+        return MeteredSide(label, command, project, report)
+
+    peer = side("pl.read_database (SQLAlchemy + pymysql)", "read_database")
+    return [
+        Measure(
+            "MySQL 1,000,000 rows into bronze (asset, streamed)",
+            side("dagster materialize of the mysql asset", "asset"),
+            peer,
+            "≤ 1.0× the peer's time",
+            lambda ours, peer_time: ours <= peer_time,
+        ),
+        Measure(
+            "MySQL 1,000,000 rows, connector alone",
+            side("mysql.read_query(...).sink_parquet", "connector"),
+            side("pl.read_database_uri (connectorx)", "connectorx"),
+            "(context: Rust reader, no query parameters)",
+            lambda ours, peer_time: True,
+        ),
+    ]
+
+
 MEASURES: dict[str, Callable[[Path], list[Measure]]] = {
     "help": cli_measures,
     "init": lambda scratch: [init_measure(scratch)],
+    "add-asset": lambda scratch: [add_asset_measure(scratch)],
+    "list-validate": large_project_measures,
     "pipeline": lambda scratch: [pipeline_measure(scratch)],
+    "mysql": mysql_measures,
 }
 
 
@@ -275,6 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"measuring {measure.name} ...", flush=True)
             compare(measure, args.runs)
     text = report(measures, args.runs)
+    if HISTORY.is_file():  # hand-kept before/after of each fix, carried into every report
+        text += "\n" + HISTORY.read_text(encoding="utf-8")
     args.output.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -1,9 +1,10 @@
 """`polster add-asset`: check a new asset, render its template, write it all or nothing.
 
-Every check runs before the project is touched. The template is rendered by Copier into a
-scratch folder first; only when none of the rendered files exists in the project are they
-copied in, and a failure while copying removes what was copied. So a refusal or a failure
-leaves the project byte-for-byte as it was.
+Every check runs before the project is touched. The template is rendered in memory first
+(by polster.direct_render, or by Copier into a scratch folder when a template needs Copier
+itself); only when none of the rendered files exists in the project are they copied in,
+and a failure while copying removes what was copied. So a refusal or a failure leaves the
+project byte-for-byte as it was.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from polster import merging
 from polster.catalog import AssetTemplate
 from polster.errors import UsageError
-from polster.filesystem import create_files
+from polster.filesystem import create_files, replace_files
 from polster.graph import AssetGraph
 from polster.project import Project
 from polster.rules import (
@@ -121,15 +123,8 @@ def render(project: Project, asset: NewAsset) -> dict[str, bytes]:
 
     Refuses (UsageError) when the template fails or when any of its files already exists.
     """
-    with tempfile.TemporaryDirectory(prefix="polster-add-asset-") as scratch:
-        rendered = Path(scratch) / "asset"
-        _run_copier(asset.template, rendered, _answers(project, asset))
-        files = {
-            path.relative_to(rendered).as_posix(): path.read_bytes()
-            for path in sorted(rendered.rglob("*"))
-            if path.is_file()
-        }
-    for relative in files:
+    files = _render_template(asset.template, _answers(project, asset))
+    for relative in merging.plan(project.root, files).created:
         if _occupied(project.root, relative):
             raise UsageError(
                 f"{relative} already exists and the '{asset.template.name}' template would "
@@ -139,8 +134,26 @@ def render(project: Project, asset: NewAsset) -> dict[str, bytes]:
 
 
 def write(project: Project, files: dict[str, bytes]) -> list[str]:
-    """Write the rendered files into the project; on failure none of them stays."""
-    return [project.relative(path) for path in create_files(project.root, files)]
+    """Write the rendered files into the project, and make the changes the template asks of
+    existing files (see polster/merging.py); on failure the project is left as it was."""
+    planned = merging.plan(project.root, files)
+    originals = {relative: (project.root / relative).read_bytes() for relative in planned.changed}
+    changed = replace_files(project.root, planned.changed)
+    try:
+        created = create_files(project.root, planned.created)
+    except BaseException:
+        replace_files(project.root, originals)
+        raise
+    return [
+        *(project.relative(path) for path in created),
+        *(f"{project.relative(path)} (changed)" for path in changed),
+    ]
+
+
+def planned_lines(project: Project, files: dict[str, bytes]) -> list[str]:
+    """The files `write` would create, then those it would change, one line each."""
+    planned = merging.plan(project.root, files)
+    return [*planned.created, *(f"{relative} (changed)" for relative in planned.changed)]
 
 
 def _answers(project: Project, asset: NewAsset) -> dict[str, Any]:
@@ -157,6 +170,24 @@ def _answers(project: Project, asset: NewAsset) -> dict[str, Any]:
     if asset.description is not None:
         answers["description"] = asset.description.strip()
     return answers
+
+
+def _render_template(template: AssetTemplate, answers: dict[str, Any]) -> dict[str, bytes]:
+    """Jinja2 directly when it gives Copier's result (fast: no Copier import), else Copier."""
+    from polster import direct_render
+
+    try:
+        return direct_render.render(template.path, answers)
+    except direct_render.Unsupported:
+        pass
+    with tempfile.TemporaryDirectory(prefix="polster-add-asset-") as scratch:
+        rendered = Path(scratch) / "asset"
+        _run_copier(template, rendered, answers)
+        return {
+            path.relative_to(rendered).as_posix(): path.read_bytes()
+            for path in sorted(rendered.rglob("*"))
+            if path.is_file()
+        }
 
 
 def _run_copier(template: AssetTemplate, destination: Path, answers: dict[str, Any]) -> None:

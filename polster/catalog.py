@@ -52,10 +52,15 @@ def project_templates_dir(project: Project) -> Path:
 def available(project: Project) -> dict[str, AssetTemplate]:
     """Every template by name, sorted; a project's own template wins over Polster's."""
     templates = {
-        **_templates_in(template_root() / BUILT_IN_TEMPLATES, from_project=False),
+        **built_in(),
         **_templates_in(project_templates_dir(project), from_project=True),
     }
     return dict(sorted(templates.items()))
+
+
+def built_in() -> dict[str, AssetTemplate]:
+    """Polster's own templates by name."""
+    return _templates_in(template_root() / BUILT_IN_TEMPLATES, from_project=False)
 
 
 def find_template(templates: Mapping[str, AssetTemplate], name: str, layer: str) -> AssetTemplate:

@@ -12,6 +12,7 @@ from polster import __version__, params, prompts
 from polster.errors import PolsterError, UsageError
 
 if TYPE_CHECKING:
+    from polster import upgrade as upgrading
     from polster.graph import AssetGraph, AssetNode
     from polster.project import Project
     from polster.removal import RemovalPlan
@@ -67,6 +68,12 @@ def _report(message: str) -> None:
     help="Create .venv and install the project into it, with uv (installed by pip if "
     "missing) or else venv + pip (default: yes).",
 )
+@click.option(
+    "--cicd",
+    metavar="PLATFORM",
+    help="CI/CD pipeline to add: github-actions, gitlab-ci, azure-devops or none "
+    "(default: asked on a terminal, else none).",
+)
 @click.option("--start-dagster", is_flag=True, help="Start `dagster dev` in the new project.")
 @params.dry_run
 @params.force
@@ -79,6 +86,7 @@ def init(
     sample_assets: bool | None,
     git: bool,
     install: bool | None,
+    cicd: str | None,
     start_dagster: bool,
     dry_run: bool,
     force: bool,
@@ -86,8 +94,11 @@ def init(
 ) -> None:
     """Create a new Polster project in NAME (a name or a path)."""
     from polster import naming, scaffold
+    from polster.cicd import NONE, PLATFORMS, check_platform
     from polster.templates import question_default
 
+    if cicd is not None:
+        check_platform(cicd, allow_none=True)
     ask = prompts.is_interactive() and not yes
     if name is None:
         if not ask:
@@ -107,6 +118,8 @@ def init(
         install = prompts.ask_confirm("Create .venv and install the project?") if ask else True
     if start_dagster and not install:
         raise UsageError("--start-dagster needs the project installed: drop --no-install-uv.")
+    if cicd is None:
+        cicd = prompts.ask_select("CI/CD pipeline", [*PLATFORMS, NONE], NONE) if ask else NONE
 
     request = scaffold.InitRequest(
         target=target,
@@ -116,6 +129,7 @@ def init(
         git=git,
         install=install,
         force=force,
+        cicd=cicd,
     )
     if dry_run:
         _print_dry_run(request, start_dagster)
@@ -123,6 +137,8 @@ def init(
     click.echo(f"Creating {request.project_name} in {target}")
     python = scaffold.create_project(request, _report, ctx.obj["verbose"])
     _print_next_steps(target, python)
+    if cicd != NONE:
+        _print_cicd_notes(target)
     if start_dagster and python is not None:
         _start_dagster(target, python)
 
@@ -156,18 +172,6 @@ def _start_dagster(target: Path, python: Path) -> None:
 
     click.echo("Starting dagster dev (Ctrl-C to stop)")
     subprocess.run([str(python), "-m", "dagster", "dev"], cwd=target, check=False)
-
-
-def _not_built(name: str, summary: str) -> click.Command:
-    @click.command(
-        name=name,
-        help=f"{summary} (not built yet).",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    )
-    def command() -> None:
-        raise UsageError(f"`polster {name}` is not built yet in polster {__version__}.")
-
-    return command
 
 
 @cli.command("list-assets")
@@ -276,7 +280,7 @@ def add_asset(
     files = addition.render(project, asset)
     if dry_run:
         click.echo(f"Would add {asset.key} from the {chosen.name} template:")
-        _echo_lines(files)
+        _echo_lines(addition.planned_lines(project, files))
         click.echo("Dry run: nothing was written.")
         return
     written = addition.write(project, files)
@@ -381,8 +385,151 @@ def _confirm_removal(plan: RemovalPlan) -> None:
         raise Cancelled("Nothing was removed.")
 
 
-for _name, _summary in (("upgrade", "Pull template improvements into this project"),):
-    cli.add_command(_not_built(_name, _summary))
+@cli.command("add-cicd")
+@click.argument("platform")
+@click.option(
+    "--branch", "default_branch", help="Branch whose pushes run the pipeline (default: main)."
+)
+@click.option(
+    "--cron", help='When scheduled runs start, in UTC (default "0 0 * * *": daily at 00:00).'
+)
+@click.option(
+    "--persistence",
+    help="What happens to data/ after a run: git (commit it back; the default), artifact "
+    "(upload it) or none (the data lives in object storage).",
+)
+@click.option(
+    "--python", "python_version", help="Python version the pipeline runs on (default: 3.11)."
+)
+@params.force
+def add_cicd(
+    platform: str,
+    default_branch: str | None,
+    cron: str | None,
+    persistence: str | None,
+    python_version: str | None,
+    force: bool,
+) -> None:
+    """Add a CI/CD pipeline to this project.
+
+    PLATFORM is github-actions, gitlab-ci or azure-devops; --force replaces a pipeline that is
+    already there (its earlier answers carry over unless given again).
+    """
+    from polster import cicd
+    from polster.project import load_project
+
+    cicd.check_platform(platform)
+    cicd.check_persistence(persistence)
+    project = load_project(Path.cwd())
+    request = cicd.PipelineRequest(platform, default_branch, cron, persistence, python_version)
+    plan = cicd.plan_pipeline(project.root, request, force)
+    written = cicd.write_pipeline(project.root, plan, force)
+    click.echo(f"Added the {platform} pipeline ({plan.answers.get('persistence')} persistence):")
+    _echo_lines(written)
+    if plan.left_behind:
+        click.echo(f"{plan.left_behind} stays: delete it unless both pipelines should run.")
+    _echo_lines(cicd.setup_notes(plan.answers), indent="")
+
+
+def _print_cicd_notes(target: Path) -> None:
+    from polster import cicd
+
+    click.echo("\nCI/CD pipeline:")
+    _echo_lines(cicd.setup_notes(cicd.read_answers(target) or {}))
+
+
+@cli.command()
+@click.option(
+    "--vcs-ref",
+    metavar="REF",
+    help="Template version (git tag) to upgrade to (default: the newest; for a project made "
+    "by polster init, this Polster's own).",
+)
+@click.option(
+    "--conflict",
+    type=click.Choice(["inline", "rej"]),
+    default="inline",
+    show_default=True,
+    help="Leave conflicts as markers in the file (inline) or in .rej files beside it.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Print the template versions, change nothing; exit 2 when an upgrade is available.",
+)
+@params.dry_run
+def upgrade(vcs_ref: str | None, conflict: str, check: bool, dry_run: bool) -> None:
+    """Pull template improvements into this project, keeping your edits.
+
+    Updates every template the project was made from (.copier-answers.yml, and
+    .copier-answers.*.yml such as the CI/CD pipeline's), then runs the template's migrations.
+    Needs a git repository with everything committed; exits 1 when conflicts are left.
+    """
+    from polster import upgrade as upgrading
+    from polster.project import find_root
+
+    root = find_root(Path.cwd())
+    steps = upgrading.plan(root, vcs_ref, need_base=not check)
+    if check:
+        _print_versions(steps)
+        if any(step.pending for step in steps):
+            raise SystemExit(2)
+        return
+    for step in steps:
+        if step.note:
+            click.echo(f"{step.answers_file} {step.note}.")
+    if not any(step.pending for step in steps):
+        current = ", ".join(
+            f"{step.answers_file} at {upgrading.shown(step.current)}"
+            for step in steps
+            if not step.note
+        )
+        click.echo(f"Already up to date ({current})." if current else "Nothing to upgrade.")
+        return
+    run = upgrading.preview if dry_run else upgrading.apply
+    outcome = run(root, steps, conflict)  # type: ignore[arg-type]
+    word = "Would upgrade" if dry_run else "Upgraded"
+    for step in outcome.updated:
+        versions = f"{upgrading.shown(step.current)} to {upgrading.shown(step.target)}"
+        click.echo(f"{word} {step.answers_file} from {versions}.")
+    _print_upgrade_result(outcome, dry_run)
+
+
+def _print_versions(steps: list[upgrading.Step]) -> None:
+    from polster.upgrade import shown
+
+    for step in steps:
+        if step.note:
+            click.echo(f"{step.answers_file}: {step.note}.")
+            continue
+        state = "upgrade available" if step.pending else "up to date"
+        click.echo(
+            f"{step.answers_file}: {shown(step.current)}, newest {shown(step.newest)} ({state})"
+        )
+
+
+def _print_upgrade_result(outcome: upgrading.Outcome, dry_run: bool) -> None:
+    changed = [f"{change.status} {change.path}" for change in outcome.changes]
+    conflicted = set(outcome.conflicts)
+    if changed:
+        click.echo("These files would change:" if dry_run else "Changed files:")
+        _echo_lines(line for line in changed if line[3:] not in conflicted)
+    if outcome.conflicts:
+        click.echo("These files would conflict:" if dry_run else "Conflicts left in these files:")
+        _echo_lines(outcome.conflicts)
+    if outcome.left:
+        names = ", ".join(step.answers_file for step in outcome.left)
+        click.echo(f"Not upgraded yet (commit the resolved conflicts, then run again): {names}")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+        return
+    if outcome.conflicts:
+        click.echo(
+            "Resolve them (the blocks between '<<<<<<< before updating' and '>>>>>>> after "
+            "updating', or the .rej files), then git add and commit. See docs/upgrade.md."
+        )
+        raise SystemExit(1)
+    click.echo("Review the changes (git diff), run the tests, then commit them.")
 
 
 def main() -> None:

@@ -60,3 +60,34 @@ def delete_paths(paths: Iterable[Path]) -> None:
             shutil.rmtree(aside)
         else:
             aside.unlink()
+
+
+def replace_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write files (paths relative to `root`), replacing those that exist, all or nothing.
+
+    Every file is first written beside its target; only when all are written are they renamed
+    into place (a rename within a folder replaces the old file in one step). On a failure
+    before that, the staged copies and the folders made for them are removed.
+    """
+    staged: list[tuple[Path, Path]] = []
+    folders: list[Path] = []
+    try:
+        for relative, content in files.items():
+            path = root / relative
+            for folder in reversed(path.parents):
+                if not folder.exists():
+                    folder.mkdir()
+                    folders.append(folder)
+            temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.polster-writing")
+            staged.append((temporary, path))
+            temporary.write_bytes(content)
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(folders):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    for temporary, path in staged:
+        os.replace(temporary, path)
+    return [path for _, path in staged]

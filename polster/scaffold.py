@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from polster import __version__
+from polster.cicd import NONE
 from polster.errors import UsageError
-from polster.templates import render_project
+from polster.templates import render_cicd, render_project
 
 Report = Callable[[str], None]
 
@@ -26,6 +27,7 @@ class InitRequest:
     git: bool
     install: bool
     force: bool
+    cicd: str = NONE  # a CI/CD platform (polster.cicd.PLATFORMS) or none
 
     def answers(self) -> dict[str, Any]:
         answers: dict[str, Any] = {
@@ -52,7 +54,7 @@ def planned_files(request: InitRequest) -> list[str]:
     """The files `init` would create, found by rendering into a throwaway directory."""
     with tempfile.TemporaryDirectory(prefix="polster-dry-run-") as scratch:
         rendered = Path(scratch) / request.target.name
-        render_project(rendered, request.answers())
+        _render(rendered, request)
         return sorted(
             path.relative_to(rendered).as_posix() for path in rendered.rglob("*") if path.is_file()
         )
@@ -78,6 +80,15 @@ def _remove_created(target: Path, created_target: bool, before: set[Path]) -> No
             path.unlink(missing_ok=True)
 
 
+def _render(target: Path, request: InitRequest, report: Report | None = None) -> None:
+    """The project and, when asked for, its CI/CD pipeline (before the first commit)."""
+    render_project(target, request.answers(), overwrite=request.force)
+    if request.cicd != NONE:
+        if report is not None:
+            report(f"Adding the {request.cicd} CI/CD pipeline")
+        render_cicd(target, {"platform": request.cicd}, overwrite=request.force)
+
+
 def create_project(request: InitRequest, report: Report, verbose: bool = False) -> Path | None:
     """Render and set up the project; return the venv's Python when one was made.
 
@@ -90,7 +101,7 @@ def create_project(request: InitRequest, report: Report, verbose: bool = False) 
     before = _existing_paths(target)
     try:
         report(f"Rendering the project template into {target}")
-        render_project(target, request.answers(), overwrite=request.force)
+        _render(target, request, report)
         if request.git:
             if vcs.git_available():
                 report("Creating a git repository on branch main with a first commit")

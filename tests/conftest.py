@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from prompt_toolkit.input import PipeInput
 
 
+@pytest.fixture(scope="session", autouse=True)
+def template_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Polster's per-user template store, in a temporary folder: tests never write to ~."""
+    from polster.template_store import STORE_VARIABLE
+
+    store = tmp_path_factory.mktemp("template-store")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(STORE_VARIABLE, str(store))
+        yield store
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty current directory for the command under test."""

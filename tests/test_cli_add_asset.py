@@ -269,7 +269,8 @@ def test_list_templates_shows_one_line_each(polster, shop):
     result = polster("add-asset", "--list-templates")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert [line.split()[0] for line in lines] == ["blank", "csv", "parquet"]
+    names = ["blank", "csv", "mysql", "parquet", "rest-api", "sftp"]
+    assert [line.split()[0] for line in lines] == names
     assert "any layer" in lines[0]
     assert all("bronze" in line and "built-in" in line for line in lines[1:])
     assert "CSV file in landing/<name>/" in lines[1]

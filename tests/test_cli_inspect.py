@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from helpers import LISTING_FIELDS
+
 LAYER_EDGES = {
     "bronze_raw_orders": ([], ["silver_validated_orders"]),
     "silver_validated_orders": (["bronze_raw_orders"], ["gold_order_metrics"]),
@@ -17,15 +19,7 @@ def test_list_assets_json_has_exactly_the_documented_fields(polster, shop):
     listed = json.loads(result.output)
     assert [a["key"] for a in listed] == list(LAYER_EDGES)
     for asset in listed:
-        assert set(asset) == {
-            "key",
-            "name",
-            "layer",
-            "dependencies",
-            "dependents",
-            "description",
-            "path",
-        }
+        assert list(asset) == LISTING_FIELDS
         assert (asset["dependencies"], asset["dependents"]) == LAYER_EDGES[asset["key"]]
         assert (shop / asset["path"]).is_file()
 

@@ -7,51 +7,14 @@ its status and selections, the project's own tests and `dg check defs`.
 
 from __future__ import annotations
 
-import glob
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, required_pythons
+from helpers import REPO_ROOT, find_python, project_python, required_pythons, run, uv
 
 pytestmark = pytest.mark.slow
 VERSIONS = ["3.11", "3.12"]
-
-
-def find_python(version: str) -> str | None:
-    """An interpreter of this version that really runs (a pyenv shim may not)."""
-    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    candidates = sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python"), reverse=True)
-    on_path = shutil.which(f"python{version}")
-    for candidate in [*candidates, *([on_path] if on_path else [])]:
-        probe = subprocess.run([candidate, "-c", "import sys, venv"], capture_output=True)
-        if probe.returncode == 0:
-            return candidate
-    return None
-
-
-def uv() -> str:
-    import uv as uv_package
-
-    return uv_package.find_uv_bin()
-
-
-def run(command: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    result = subprocess.run(
-        command,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 @pytest.fixture(scope="session")
@@ -84,10 +47,6 @@ def shop(request: pytest.FixtureRequest, wheel: Path, tmp_path_factory) -> Path:
     assert str(REPO_ROOT) not in probe.stdout
     run([str(tool_venv / "bin" / "polster"), "init", "shop"], cwd=base, timeout=900)
     return base / "shop"
-
-
-def project_python(shop: Path) -> str:
-    return str(shop / ".venv" / "bin" / "python")
 
 
 def test_init_made_a_repository_and_an_environment(shop):

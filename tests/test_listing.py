@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from fake_project import add_asset, sample_project, write_module
+from helpers import LISTING_FIELDS
 
 from polster.errors import UsageError
 from polster.graph import build_graph
@@ -65,19 +66,7 @@ def test_unknown_layer_filter(shop):
 def test_json_form(shop):
     project, graph = shop
     listed = json.loads(as_json(select_assets(graph, project.rules)))
-    assert all(
-        list(item)
-        == [
-            "key",
-            "name",
-            "layer",
-            "dependencies",
-            "dependents",
-            "description",
-            "path",
-        ]
-        for item in listed
-    )
+    assert all(list(item) == LISTING_FIELDS for item in listed)
     assert listed[2] == {
         "key": "silver_validated_orders",
         "name": "validated_orders",

@@ -20,6 +20,7 @@ def test_questions_fill_what_flags_left_open(keyboard, workdir):
     keyboard.send_text("\x15" + "Orders, cleaned daily" + ENTER)  # description (Ctrl-U clears)
     keyboard.send_text("n")  # sample assets? no
     keyboard.send_text("n")  # create .venv? no
+    keyboard.send_text(ENTER)  # CI/CD pipeline: the default, none
     result = CliRunner().invoke(cli, ["init", "--no-git"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     project = workdir / "shop"
@@ -27,13 +28,16 @@ def test_questions_fill_what_flags_left_open(keyboard, workdir):
     assert pyproject["project"]["description"] == "Orders, cleaned daily"
     assert not (project / "src" / "shop" / "defs" / "bronze" / "raw_orders.py").exists()
     assert not (project / ".venv").exists()
+    assert not (project / ".copier-answers.cicd.yml").exists()
 
 
 def test_flags_are_never_asked_again(keyboard, workdir, monkeypatch):
     asked: list[str] = []
     monkeypatch.setattr(prompts, "ask_text", lambda message, default="": asked.append(message))
     monkeypatch.setattr(prompts, "ask_confirm", lambda message, default=True: asked.append(message))
+    monkeypatch.setattr(prompts, "ask_select", lambda message, *a, **k: asked.append(message))
     args = ["init", "shop", "--description", "d", "--sample-assets", "--no-install-uv", "--no-git"]
+    args += ["--cicd", "none"]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert asked == []
@@ -42,6 +46,7 @@ def test_flags_are_never_asked_again(keyboard, workdir, monkeypatch):
 def test_yes_asks_nothing_even_on_a_terminal(keyboard, workdir, monkeypatch):
     monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: pytest.fail("asked a question"))
     monkeypatch.setattr(prompts, "ask_confirm", lambda *a, **k: pytest.fail("asked a question"))
+    monkeypatch.setattr(prompts, "ask_select", lambda *a, **k: pytest.fail("asked a question"))
     result = CliRunner().invoke(cli, ["init", "shop", "--yes", "--no-install-uv", "--no-git"])
     assert result.exit_code == 0, result.output
 
