@@ -10,6 +10,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
+def _make_parents(path: Path, made: list[Path]) -> None:
+    """Create the missing folders above `path`, recording each one in `made`."""
+    for folder in reversed(path.parents):
+        if not folder.exists():
+            folder.mkdir()
+            made.append(folder)
+
+
 def create_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
     """Write new files (paths relative to `root`) and the folders they need.
 
@@ -20,10 +28,7 @@ def create_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
     try:
         for relative, content in files.items():
             path = root / relative
-            for folder in reversed(path.parents):
-                if not folder.exists():
-                    folder.mkdir()
-                    created.append(folder)
+            _make_parents(path, created)
             with path.open("xb") as handle:  # "x": fail rather than overwrite
                 created.append(path)
                 handle.write(content)
@@ -74,10 +79,7 @@ def replace_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
     try:
         for relative, content in files.items():
             path = root / relative
-            for folder in reversed(path.parents):
-                if not folder.exists():
-                    folder.mkdir()
-                    folders.append(folder)
+            _make_parents(path, folders)
             temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.polster-writing")
             staged.append((temporary, path))
             temporary.write_bytes(content)
