@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # everything, rewrites benchmarks/RESULTS.md
     python benchmarks/run.py --only help,init --runs 3 --output /tmp/r.md
+    python benchmarks/run.py --only data --rows 10000000,50000000   # pipeline data sizes
 
 Each measure: one warm-up of each side, then `--runs` rounds of A then B; the table
 reports medians, min-max and the ratio polster / peer. Peers that need installing
@@ -448,6 +449,189 @@ def mysql_measures(scratch: Path) -> list[Measure]:
     ]
 
 
+# ---------------------------------------------------------------- bronze -> silver -> gold
+
+DATA_ROWS = [10_000_000]  # set by --rows
+# One bronze/silver/gold chain per style, written into a generated project; bronze reads the
+# raw Parquet file named by BENCH_RAW.
+DATA_ASSETS = {
+    "bronze": """
+import os
+import dagster as dg
+import polars as pl
+
+
+@dg.asset(group_name="bronze")
+def bronze_bench_eager() -> pl.DataFrame:
+    return pl.read_parquet(os.environ["BENCH_RAW"])
+
+
+@dg.asset(group_name="bronze")
+def bronze_bench_lazy() -> pl.LazyFrame:
+    return pl.scan_parquet(os.environ["BENCH_RAW"])
+""",
+    "silver": """
+import dagster as dg
+import polars as pl
+
+from shop import bench_steps
+
+
+@dg.asset(group_name="silver")
+def silver_bench_eager(bronze_bench_eager: pl.DataFrame) -> pl.DataFrame:
+    return bench_steps.clean(bronze_bench_eager)
+
+
+@dg.asset(group_name="silver")
+def silver_bench_lazy(bronze_bench_lazy: pl.LazyFrame) -> pl.LazyFrame:
+    return bench_steps.clean(bronze_bench_lazy)
+""",
+    "gold": """
+import dagster as dg
+import polars as pl
+
+from shop import bench_steps
+
+
+@dg.asset(group_name="gold")
+def gold_bench_eager(silver_bench_eager: pl.DataFrame) -> pl.DataFrame:
+    return bench_steps.summarize(silver_bench_eager)
+
+
+@dg.asset(group_name="gold")
+def gold_bench_lazy(silver_bench_lazy: pl.LazyFrame) -> pl.LazyFrame:
+    return bench_steps.summarize(silver_bench_lazy)
+""",
+}
+# The transformations both sides apply (the raw script copies this text in).
+DATA_STEPS = """
+import polars as pl
+
+
+def clean(frame):
+    return frame.filter(pl.col("amount") > 0, pl.col("status") != "cancelled").with_columns(
+        pl.col("amount").cast(pl.Float32),
+        pl.col("quantity").cast(pl.Int32),
+        pl.col("day").cast(pl.Date),
+    )
+
+
+def summarize(frame):
+    return frame.group_by("customer", "day").agg(
+        pl.len().alias("orders"),
+        pl.col("amount").sum().alias("revenue"),
+        pl.col("quantity").mean().alias("mean_quantity"),
+    )
+"""
+DATA_RAW = {
+    "eager": """
+pl.read_parquet(RAW).write_parquet(f"{OUT}/bronze.parquet")
+clean(pl.read_parquet(f"{OUT}/bronze.parquet")).write_parquet(f"{OUT}/silver.parquet")
+summarize(pl.read_parquet(f"{OUT}/silver.parquet")).write_parquet(f"{OUT}/gold.parquet")
+""",
+    "lazy": """
+pl.scan_parquet(RAW).sink_parquet(f"{OUT}/bronze.parquet")
+clean(pl.scan_parquet(f"{OUT}/bronze.parquet")).sink_parquet(f"{OUT}/silver.parquet")
+summarize(pl.scan_parquet(f"{OUT}/silver.parquet")).sink_parquet(f"{OUT}/gold.parquet")
+""",
+}
+DATA_RAW_MAKE = """
+import sys
+import polars as pl
+i = pl.int_range(int(sys.argv[2]), dtype=pl.Int64)
+pl.select(
+    order_id=i,
+    customer=pl.format("c{}", i.hash(1) % 100_000),
+    status=pl.lit(pl.Series(["paid", "shipped", "cancelled", "refunded"])).gather(i % 4),
+    amount=(i.hash(2) % 100_000).cast(pl.Float64) / 100 - 50,
+    quantity=(i.hash(3) % 20).cast(pl.Int64),
+    day=pl.datetime(2024, 1, 1) + pl.duration(seconds=i % 31_536_000),
+).write_parquet(sys.argv[1])
+"""
+
+
+class PeakSide(Side):
+    """A side run under /usr/bin/time: its label also shows the median peak RSS."""
+
+    def __init__(self, label: str, command: Sequence[str], cwd: Path, report: Path) -> None:
+        timed = ["/usr/bin/time", "-f", "%M", "-o", str(report), *command]
+        super().__init__(label, timed, cwd)
+        self.report, self.peaks = report, []
+        self.versus: PeakSide | None = None  # the peer whose peak this side's label compares
+
+    @property
+    def label(self) -> str:
+        if not getattr(self, "peaks", None):
+            return self._label
+        ratio = f", {self.peak_mib() / self.versus.peak_mib():.2f}× peer" if self.versus else ""
+        return f"{self._label} (peak RSS {self.peak_mib():,.0f} MiB{ratio})"
+
+    @label.setter
+    def label(self, value: str) -> None:
+        self._label = value
+
+    def peak_mib(self) -> float:
+        return statistics.median(self.peaks) / 1024
+
+    def run_once(self) -> float:
+        elapsed = super().run_once()
+        self.peaks.append(int(self.report.read_text().split()[-1]))  # KiB
+        return elapsed
+
+
+def data_measures(scratch: Path) -> list[Measure]:
+    """bronze -> silver -> gold through Polster's assets and IO manager (run_polster.py)
+    against a raw Polars script doing the same reads and writes, eager and lazy."""
+    project = installed_project(scratch / "data", "--no-sample-assets")
+    python = str(project / ".venv" / "bin" / "python")
+    package = project / "src" / "shop"
+    (package / "bench_steps.py").write_text(DATA_STEPS.lstrip())
+    for layer, text in DATA_ASSETS.items():
+        (package / "defs" / layer / "bench.py").write_text(text.lstrip())
+    (project / ".dagster").mkdir(exist_ok=True)
+    measures = []
+    for rows in DATA_ROWS:
+        raw = scratch / f"data-raw-{rows}.parquet"
+        if not raw.exists():
+            subprocess.run([python, "-c", DATA_RAW_MAKE, str(raw), str(rows)], check=True)
+        out = scratch / f"data-out-{rows}"
+        out.mkdir(exist_ok=True)
+        env = ["env", f"BENCH_RAW={raw}", "POLSTER_BRONZE_RETENTION=1"]
+        env += [f"DAGSTER_HOME={project / '.dagster'}", f"POLSTER_DATA_PATH={out / 'polster'}"]
+        bound, factor = (1.4, "1.4×") if rows < 50_000_000 else (1.15, "1.15×")
+        for style in ("eager", "lazy"):
+            frame = "pl.DataFrame" if style == "eager" else "pl.LazyFrame"
+            ours = PeakSide(
+                f"run_polster.py --asset *gold_bench_{style}",
+                [*env, python, "run_polster.py", "--asset", f"*gold_bench_{style}"],
+                project,
+                scratch / f"data-{style}-ours.txt",
+            )
+            script = f"RAW, OUT = {str(raw)!r}, {str(out)!r}\n{DATA_STEPS}{DATA_RAW[style]}"
+            peer = PeakSide(
+                f"raw Polars script ({'scan/sink' if style == 'lazy' else 'read/write'})",
+                [python, "-c", script],
+                project,
+                scratch / f"data-{style}-peer.txt",
+            )
+            ours.versus = peer
+
+            def meets(o: float, p: float, ours=ours, peer=peer, bound=bound) -> bool:
+                rss = ours.peak_mib() <= 1.3 * peer.peak_mib()
+                return o <= p + 1.5 and o <= bound * p and rss
+
+            measures.append(
+                Measure(
+                    f"bronze → silver → gold, {rows:,} rows, {frame} assets",
+                    ours,
+                    peer,
+                    f"≤ raw + 1.5 s and ≤ {factor}; peak RSS ≤ 1.3×",
+                    meets,
+                )
+            )
+    return measures
+
+
 MEASURES: dict[str, Callable[[Path], list[Measure]]] = {
     "help": cli_measures,
     "init": lambda scratch: [init_measure(scratch)],
@@ -455,6 +639,7 @@ MEASURES: dict[str, Callable[[Path], list[Measure]]] = {
     "list-validate": large_project_measures,
     "pipeline": lambda scratch: [pipeline_measure(scratch)],
     "mysql": mysql_measures,
+    "data": data_measures,
 }
 
 
@@ -511,8 +696,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(MEASURES), help="comma-separated groups")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--scratch", type=Path, help="reuse this folder for peers and projects")
+    parser.add_argument(
+        "--rows",
+        default="10000000",
+        help="data group: comma-separated sizes (e.g. 10000000,50000000)",
+    )
     args = parser.parse_args(argv)
     groups = [g.strip() for g in args.only.split(",") if g.strip()]
+    DATA_ROWS[:] = [int(n) for n in args.rows.replace("_", "").split(",") if n.strip()]
     unknown = sorted(set(groups) - set(MEASURES))
     if unknown:
         parser.error(f"unknown group(s) {', '.join(unknown)}; choose from {', '.join(MEASURES)}")
