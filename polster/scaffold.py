@@ -54,7 +54,7 @@ def planned_files(request: InitRequest) -> list[str]:
     """The files `init` would create, found by rendering into a throwaway directory."""
     with tempfile.TemporaryDirectory(prefix="polster-dry-run-") as scratch:
         rendered = Path(scratch) / request.target.name
-        _render(rendered, request)
+        _render(rendered, request, record=False)  # a dry run leaves the template store alone
         return sorted(
             path.relative_to(rendered).as_posix() for path in rendered.rglob("*") if path.is_file()
         )
@@ -80,13 +80,15 @@ def _remove_created(target: Path, created_target: bool, before: set[Path]) -> No
             path.unlink(missing_ok=True)
 
 
-def _render(target: Path, request: InitRequest, report: Report | None = None) -> None:
+def _render(
+    target: Path, request: InitRequest, report: Report | None = None, *, record: bool = True
+) -> None:
     """The project and, when asked for, its CI/CD pipeline (before the first commit)."""
-    render_project(target, request.answers(), overwrite=request.force)
+    render_project(target, request.answers(), overwrite=request.force, record=record)
     if request.cicd != NONE:
         if report is not None:
             report(f"Adding the {request.cicd} CI/CD pipeline")
-        render_cicd(target, {"platform": request.cicd}, overwrite=request.force)
+        render_cicd(target, {"platform": request.cicd}, overwrite=request.force, record=record)
 
 
 def create_project(request: InitRequest, report: Report, verbose: bool = False) -> Path | None:

@@ -37,20 +37,30 @@ def question_default(name: str) -> Any:
     return questionnaire()[name]["default"]
 
 
-def render_project(dst: Path, answers: dict[str, Any], *, overwrite: bool = False) -> None:
-    """Render the project template into `dst` with the given answers, asking nothing."""
+def render_project(
+    dst: Path, answers: dict[str, Any], *, overwrite: bool = False, record: bool = True
+) -> None:
+    """Render the project template into `dst` with the given answers, asking nothing.
+
+    `record=False` skips naming the template store in the answers file (and so touching
+    the store): for renders that only show which files would be made.
+    """
     _copy(str(template_root()), dst, answers, overwrite=overwrite, vcs_ref="HEAD")
-    record_source("project_template", dst)
+    if record:
+        record_source("project_template", dst)
 
 
-def render_cicd(dst: Path, answers: dict[str, Any], *, overwrite: bool = False) -> None:
+def render_cicd(
+    dst: Path, answers: dict[str, Any], *, overwrite: bool = False, record: bool = True
+) -> None:
     """Render the CI/CD template (its own answers file) into the project at `dst`.
 
     A wrong answer raises ValueError ("Validation error for question ...") before any file
-    is written.
+    is written. `record` as for `render_project`.
     """
     _copy(str(template_root() / "cicd_templates"), dst, answers, overwrite=overwrite)
-    record_source("cicd_templates", dst)
+    if record:
+        record_source("cicd_templates", dst)
 
 
 def record_source(name: str, dst: Path) -> None:
