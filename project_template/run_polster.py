@@ -13,6 +13,8 @@ and from `.env`; variables already set in the environment win.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import importlib
 import importlib.util
 import json
@@ -23,7 +25,8 @@ import time
 import tomllib
 import traceback
 import warnings
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_HOME = ROOT / ".dagster"
+LOCAL_JOB = "run_polster"
 SELECTION_EXAMPLES = "bronze_raw_orders, group:silver, +gold_order_metrics, key:a or key:b"
 INSTANCE_SETTINGS = """\
 # Dagster instance settings for this project (created by run_polster.py).
@@ -126,6 +130,7 @@ def make_importable(module: str) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
 
 
+@functools.cache
 def load_definitions() -> dg.Definitions:
     import dagster as dg
 
@@ -167,49 +172,57 @@ def select_keys(defs: dg.Definitions, selection: str | None) -> list[dg.AssetKey
 
 
 def run_assets(
-    defs: dg.Definitions,
     instance: dg.DagsterInstance,
     keys: list[dg.AssetKey],
     parallel: bool,
     verbose: bool,
-) -> str | None:
-    """Materialize `keys` in one run and return its run id (None if no run started)."""
+) -> str:
+    """Materialize `keys` in one run and return its run id."""
+    import dagster as dg
+
     # Quiet unless --verbose: the outcome is summarized from the event log afterwards.
     level = "DEBUG" if verbose else "CRITICAL"
-    run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": level}}}}
-    if parallel:
-        return run_in_subprocesses(instance, keys, run_config, verbose)
-    # One process, no per-step subprocesses: seconds faster for a local run.
-    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-        instance=instance, run_config=run_config, asset_selection=keys, raise_on_error=False
+    # In process by default: no per-step subprocesses, seconds faster for a local run.
+    executor = "multiprocess" if parallel else "in_process"
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": level}}},
+        "execution": {"config": {executor: {}}},
+    }
+    # execute_job rather than execute_in_process: the latter keeps every asset's output in
+    # memory until the run ends, which for DataFrame assets multiplies peak memory.
+    job = dg.build_reconstructable_job(
+        __name__, local_job.__name__, reconstructor_working_directory=str(ROOT)
     )
+    # Step processes log their start to stderr whatever the level; the report says the rest.
+    with stderr_discarded(parallel and not verbose):
+        result = dg.execute_job(job, instance, run_config=run_config, asset_selection=keys)
     return result.run_id
 
 
-def run_in_subprocesses(
-    instance: dg.DagsterInstance,
-    keys: list[dg.AssetKey],
-    run_config: dict[str, Any],
-    verbose: bool,
-) -> str | None:
-    """Dagster's own CLI with the multiprocess executor: one process per asset step."""
+@contextlib.contextmanager
+def stderr_discarded(discard: bool) -> Iterator[None]:
+    """Send this process's stderr, and that of its children, to /dev/null meanwhile."""
+    if not discard:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def local_job() -> dg.JobDefinition:
+    """Every asset as one job; Dagster rebuilds it from here in each step process."""
     import dagster as dg
 
-    run_config["execution"] = {"config": {"multiprocess": {}}}
-    command = [
-        *dagster_cli("asset_materialize_command"),
-        *("asset", "materialize"),
-        *("-m", definitions_module()),
-        *("--select", ",".join(key.to_user_string() for key in keys)),
-        *("--config-json", json.dumps(run_config)),
-    ]
-    started = datetime.now(UTC)
-    completed = subprocess.run(command, cwd=ROOT, capture_output=not verbose, text=True)
-    runs = instance.get_run_records(dg.RunsFilter(created_after=started), limit=1)
-    if not runs:
-        print(completed.stderr or "", file=sys.stderr, end="")
-        return None
-    return runs[0].dagster_run.run_id
+    every_asset = dg.define_asset_job(LOCAL_JOB, selection=dg.AssetSelection.all())
+    defs = dg.Definitions.merge(load_definitions(), dg.Definitions(jobs=[every_asset]))
+    return defs.resolve_job_def(LOCAL_JOB)
 
 
 def dagster_cli(command_function: str) -> list[str]:
@@ -459,21 +472,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     exit_code = 0
     if keys and not args.no_materialize:
-        exit_code = materialize(defs, instance, keys, args)
+        exit_code = materialize(instance, keys, args)
     return start_ui(args.port) if args.ui else exit_code
 
 
 def materialize(
-    defs: dg.Definitions,
     instance: dg.DagsterInstance,
     keys: list[dg.AssetKey],
     args: argparse.Namespace,
 ) -> int:
     started = time.perf_counter()
-    run_id = run_assets(defs, instance, keys, args.parallel, args.verbose)
-    if run_id is None:
-        print("The run did not start: see the error above.", file=sys.stderr)
-        return 1
+    run_id = run_assets(instance, keys, args.parallel, args.verbose)
     report = run_report(instance, run_id)
     report["seconds"] = round(time.perf_counter() - started, 3)
     if not args.verbose:
@@ -487,4 +496,7 @@ def materialize(
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run as the importable module `run_polster`, the name Dagster rebuilds the job from.
+    from run_polster import main as module_main
+
+    raise SystemExit(module_main())
