@@ -449,6 +449,114 @@ def mysql_measures(scratch: Path) -> list[Measure]:
     ]
 
 
+# ---------------------------------------------------------------- polster upgrade
+
+UPGRADE_FROM, UPGRADE_ASSETS = "0.1.0", 100
+# Puts into the template store named by POLSTER_TEMPLATE_STORE the installed project template
+# as it was before 0.2.0 (tag v0.1.0: pytest settings in `[tool.pytest.ini_options]`, no
+# migrations) and as installed (this Polster's tag), then copies the project at v0.1.0.
+UPGRADE_SETUP = """
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import copier
+from polster import template_store, templates
+
+old, project, version = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+installed = templates.template_root()
+shutil.rmtree(old, ignore_errors=True)
+old.mkdir(parents=True)
+shutil.copy(installed / "copier.yml", old / "copier.yml")
+skip = shutil.ignore_patterns("__pycache__", "*.py[co]")
+shutil.copytree(installed / "project_template", old / "project_template", ignore=skip)
+config = old / "copier.yml"
+config.write_text(re.sub(r"# Upgrades .*?\\n\\n", "", config.read_text(), flags=re.DOTALL))
+pyproject = old / "project_template" / "pyproject.toml.jinja"
+text = pyproject.read_text().replace("[tool.pytest]\\n", "[tool.pytest.ini_options]\\n")
+assert "[tool.pytest.ini_options]" in text, "the pytest table moved: update UPGRADE_SETUP"
+pyproject.write_text(text.replace('"pytest>=9"', '"pytest>=8"'))
+shutil.rmtree(old / "project_template" / "_migrations")
+template_store.ensure(template_store.TEMPLATES["project_template"], old, version)
+source = templates.stored_source("project_template")
+data = {"project_name": project.name, "sample_assets": False}
+copier.run_copy(
+    source, project, data=data, defaults=True, vcs_ref=f"v{version}", quiet=True, unsafe=True
+)
+"""
+# The tag, in the project's repository, of the state every run starts from.
+UPGRADE_START = "bench-before-upgrade"
+
+
+def upgrade_project(folder: Path, env: Sequence[str]) -> Path:
+    """A committed project made at template v0.1.0 with UPGRADE_ASSETS assets (99 through
+    `populate`, one through `polster add-asset`), in `folder`; made once per scratch folder."""
+    project = folder / "shop"
+    tagged = ["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{UPGRADE_START}"]
+    made = project.is_dir() and subprocess.run(tagged, cwd=project, capture_output=True)
+    if made and made.returncode == 0:
+        return project
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    setup = [*env, *_POLSTER_PYTHON, "-c", UPGRADE_SETUP, str(folder / "template-old")]
+    subprocess.run([*setup, str(project), UPGRADE_FROM], check=True)
+    per_layer = UPGRADE_ASSETS // 3
+    populate(project, per_layer, [*env, *_POLSTER_PYTHON])
+    for extra in range(UPGRADE_ASSETS - 3 * per_layer):
+        add = ("add-asset", "--layer", "bronze", "--name", f"extra{extra}")
+        subprocess.run([*env, *polster_command(*add)], cwd=project, check=True)
+    identity = ["-c", "user.name=Polster bench", "-c", "user.email=bench@localhost"]
+    for git in (
+        ["init", "--quiet", "--initial-branch=main"],
+        ["add", "--all"],
+        [*identity, "commit", "--quiet", "--no-verify", "-m", "Before the upgrade"],
+        ["tag", UPGRADE_START],
+    ):
+        subprocess.run(["git", *git], cwd=project, check=True)
+    return project
+
+
+def reset_project(project: Path) -> Callable[[], None]:
+    """Put the project back to its pre-upgrade commit, nothing else in the folder."""
+
+    def reset() -> None:
+        for git in (["reset", "--quiet", "--hard", UPGRADE_START], ["clean", "-q", "-fdx"]):
+            subprocess.run(["git", *git], cwd=project, check=True, capture_output=True)
+
+    return reset
+
+
+def upgrade_measures(scratch: Path) -> list[Measure]:
+    """`polster upgrade` of a project made at template v0.1.0 with 100 assets, against plain
+    `copier update` (the copier Polster installs) to the same tag in the same template store."""
+    folder = scratch / "upgrade"
+    env = ["env", f"POLSTER_TEMPLATE_STORE={folder / 'store'}"]
+    project = upgrade_project(folder, env)
+    target = f"v{polster_version()}"
+    copier = str(Path(_POLSTER_PYTHON[0]).parent / "copier")
+    peer = ["update", "--trust", "--defaults", "--quiet", "--conflict", "inline"]
+    return [
+        Measure(
+            f"`polster upgrade`, {UPGRADE_ASSETS} assets, {UPGRADE_FROM} → {target[1:]}",
+            Side(
+                "polster upgrade --conflict inline",
+                [*env, *polster_command("upgrade", "--conflict", "inline")],
+                project,
+                reset_project(project),
+            ),
+            Side(
+                f"copier update --vcs-ref {target}",
+                [*env, copier, *peer, "--vcs-ref", target],
+                project,
+                reset_project(project),
+            ),
+            "≤ 1.2×",
+            lambda ours, peer: ours <= 1.2 * peer,
+        )
+    ]
+
+
 # ---------------------------------------------------------------- bronze -> silver -> gold
 
 DATA_ROWS = [10_000_000]  # set by --rows
@@ -582,31 +690,15 @@ class PeakSide(Side):
 def data_measures(scratch: Path) -> list[Measure]:
     """bronze -> silver -> gold through Polster's assets and IO manager (run_polster.py)
     against a raw Polars script doing the same reads and writes, eager and lazy."""
-    project = installed_project(scratch / "data", "--no-sample-assets")
+    project = data_project(scratch)
     python = str(project / ".venv" / "bin" / "python")
-    package = project / "src" / "shop"
-    (package / "bench_steps.py").write_text(DATA_STEPS.lstrip())
-    for layer, text in DATA_ASSETS.items():
-        (package / "defs" / layer / "bench.py").write_text(text.lstrip())
-    (project / ".dagster").mkdir(exist_ok=True)
     measures = []
     for rows in DATA_ROWS:
-        raw = scratch / f"data-raw-{rows}.parquet"
-        if not raw.exists():
-            subprocess.run([python, "-c", DATA_RAW_MAKE, str(raw), str(rows)], check=True)
-        out = scratch / f"data-out-{rows}"
-        out.mkdir(exist_ok=True)
-        env = ["env", f"BENCH_RAW={raw}", "POLSTER_BRONZE_RETENTION=1"]
-        env += [f"DAGSTER_HOME={project / '.dagster'}", f"POLSTER_DATA_PATH={out / 'polster'}"]
+        raw, out = data_files(scratch, python, rows)
         bound, factor = (1.4, "1.4×") if rows < 50_000_000 else (1.15, "1.15×")
         for style in ("eager", "lazy"):
             frame = "pl.DataFrame" if style == "eager" else "pl.LazyFrame"
-            ours = PeakSide(
-                f"run_polster.py --asset *gold_bench_{style}",
-                [*env, python, "run_polster.py", "--asset", f"*gold_bench_{style}"],
-                project,
-                scratch / f"data-{style}-ours.txt",
-            )
+            ours = polster_data_side(project, raw, out, style, scratch / f"data-{style}-ours.txt")
             script = f"RAW, OUT = {str(raw)!r}, {str(out)!r}\n{DATA_STEPS}{DATA_RAW[style]}"
             peer = PeakSide(
                 f"raw Polars script ({'scan/sink' if style == 'lazy' else 'read/write'})",
@@ -632,6 +724,228 @@ def data_measures(scratch: Path) -> list[Measure]:
     return measures
 
 
+def data_project(scratch: Path) -> Path:
+    """The generated project (no sample assets) with the bench assets of DATA_ASSETS in it."""
+    project = installed_project(scratch / "data", "--no-sample-assets")
+    package = project / "src" / "shop"
+    (package / "bench_steps.py").write_text(DATA_STEPS.lstrip())
+    for layer, text in DATA_ASSETS.items():
+        (package / "defs" / layer / "bench.py").write_text(text.lstrip())
+    (project / ".dagster").mkdir(exist_ok=True)
+    return project
+
+
+def data_files(scratch: Path, python: str, rows: int) -> tuple[Path, Path]:
+    """The raw Parquet file of `rows` rows (made once) and the output folder for that size."""
+    raw = scratch / f"data-raw-{rows}.parquet"
+    if not raw.exists():
+        subprocess.run([python, "-c", DATA_RAW_MAKE, str(raw), str(rows)], check=True)
+    out = scratch / f"data-out-{rows}"
+    out.mkdir(exist_ok=True)
+    return raw, out
+
+
+def polster_data_side(project: Path, raw: Path, out: Path, style: str, report: Path) -> PeakSide:
+    """`run_polster.py --asset *gold_bench_<style>`: bronze, silver and gold of one style."""
+    python = str(project / ".venv" / "bin" / "python")
+    env = ["env", f"BENCH_RAW={raw}", "POLSTER_BRONZE_RETENTION=1"]
+    env += [f"DAGSTER_HOME={project / '.dagster'}", f"POLSTER_DATA_PATH={out / 'polster'}"]
+    return PeakSide(
+        f"run_polster.py --asset *gold_bench_{style}",
+        [*env, python, "run_polster.py", "--asset", f"*gold_bench_{style}"],
+        project,
+        report,
+    )
+
+
+# The peer: the same three assets (DATA_ASSETS' text, so the same annotations) stored by
+# dagster-polars' PolarsParquetIOManager, run as run_polster.py runs its own: one in-process
+# execute_job against a persistent instance in DAGSTER_HOME, console logging off.
+DAGSTER_POLARS_PINS = ("dagster-polars", "polars<2")  # plus dagster == the project's version
+DAGSTER_POLARS_PEER = """
+import os
+import sys
+
+import dagster as dg
+from dagster_polars import PolarsParquetIOManager
+
+import bench_assets
+
+
+def bench_job():
+    manager = PolarsParquetIOManager(base_dir=os.environ["BENCH_OUT"])
+    defs = dg.Definitions(
+        assets=dg.load_assets_from_modules([bench_assets]),
+        resources={"io_manager": manager},
+        jobs=[dg.define_asset_job("bench", selection=dg.AssetSelection.all())],
+    )
+    return defs.resolve_job_def("bench")
+
+
+if __name__ == "__main__":
+    layers = ("bronze", "silver", "gold")
+    keys = [dg.AssetKey(f"{layer}_bench_{sys.argv[1]}") for layer in layers]
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        "execution": {"config": {"in_process": {}}},
+    }
+    job = dg.build_reconstructable_job(
+        "bench_peer", "bench_job", reconstructor_working_directory=os.getcwd()
+    )
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(job, instance, run_config=run_config, asset_selection=keys)
+    sys.exit(0 if result.success else 1)
+"""
+
+
+def package_versions(python: str, *packages: str) -> dict[str, str]:
+    """The installed versions of `packages` in the venv of `python`."""
+    script = "import sys, importlib.metadata as m\nfor p in sys.argv[1:]: print(m.version(p))"
+    found = subprocess.run([python, "-c", script, *packages], capture_output=True, text=True)
+    return dict(zip(packages, found.stdout.split(), strict=True))
+
+
+def dagster_polars_peer(scratch: Path, project: Path) -> tuple[Path, dict[str, str]]:
+    """A uv venv with dagster (the project's version), dagster-polars and Polars 1.x, and a
+    folder holding the peer's modules; returns that folder and the installed versions."""
+    project_python = str(project / ".venv" / "bin" / "python")
+    dagster = package_versions(project_python, "dagster")["dagster"]
+    pins = [f"dagster=={dagster}", *DAGSTER_POLARS_PINS]
+    venv = scratch / "dagster-polars-venv"
+    python = str(venv / "bin" / "python")
+    marker = venv / "bench-pins.txt"
+    if not marker.exists() or marker.read_text() != " ".join(pins):
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([uv(), "venv", "-q", "--python", project_python, str(venv)], check=True)
+        install = [uv(), "pip", "install", "-q", "--compile-bytecode", "--python", python, *pins]
+        subprocess.run(install, check=True)
+        marker.write_text(" ".join(pins))
+    folder = scratch / "dagster-polars"
+    (folder / ".dagster").mkdir(parents=True, exist_ok=True)
+    (folder / ".dagster" / "dagster.yaml").write_text("# no settings: SQLite in this folder\n")
+    (folder / "bench_steps.py").write_text(DATA_STEPS.lstrip())
+    assets = "\n".join(text.lstrip() for text in DATA_ASSETS.values())
+    assets = assets.replace("from shop import bench_steps", "import bench_steps")
+    (folder / "bench_assets.py").write_text(assets)
+    (folder / "bench_peer.py").write_text(DAGSTER_POLARS_PEER.lstrip())
+    found = package_versions(python, "dagster-polars", "polars", "dagster")
+    return folder, found
+
+
+def dagster_polars_measures(scratch: Path) -> list[Measure]:
+    """bronze -> silver -> gold through Polster against the same assets stored by
+    dagster-polars' PolarsParquetIOManager (Polars 1.x, in a side venv), eager and lazy."""
+    project = data_project(scratch)
+    folder, found = dagster_polars_peer(scratch, project)
+    python = str(scratch / "dagster-polars-venv" / "bin" / "python")
+    peer_name = (
+        f"dagster-polars {found['dagster-polars']} PolarsParquetIOManager "
+        f"(polars {found['polars']}, dagster {found['dagster']}, in-process execute_job)"
+    )
+    measures = []
+    for rows in DATA_ROWS:
+        raw, out = data_files(scratch, str(project / ".venv" / "bin" / "python"), rows)
+        env = ["env", f"BENCH_RAW={raw}", f"BENCH_OUT={out / 'dagster-polars'}"]
+        env.append(f"DAGSTER_HOME={folder / '.dagster'}")
+        for style in ("eager", "lazy"):
+            frame = "pl.DataFrame" if style == "eager" else "pl.LazyFrame"
+            report = scratch / f"dagster-polars-{style}-ours.txt"
+            ours = polster_data_side(project, raw, out, style, report)
+            peer = PeakSide(
+                peer_name,
+                [*env, python, "bench_peer.py", style],
+                folder,
+                scratch / f"dagster-polars-{style}-peer.txt",
+            )
+            ours.versus = peer
+            measures.append(
+                Measure(
+                    f"bronze → silver → gold, {rows:,} rows, {frame} assets, vs dagster-polars",
+                    ours,
+                    peer,
+                    "Polster faster",
+                    lambda ours, peer: ours < peer,
+                )
+            )
+    return measures
+
+
+# What no Dagster pipeline can go under: importing Dagster, opening the SQLite instance and
+# recording one in-process run of three assets that do nothing.
+DAGSTER_FLOOR = """
+import os
+import sys
+
+import dagster as dg
+
+
+@dg.asset
+def first() -> None: ...
+
+
+@dg.asset(deps=[first])
+def second() -> None: ...
+
+
+@dg.asset(deps=[second])
+def third() -> None: ...
+
+
+def floor_job():
+    every_asset = dg.define_asset_job("floor", selection=dg.AssetSelection.all())
+    defs = dg.Definitions(assets=[first, second, third], jobs=[every_asset])
+    return defs.resolve_job_def("floor")
+
+
+if __name__ == "__main__":
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        "execution": {"config": {"in_process": {}}},
+    }
+    job = dg.build_reconstructable_job(
+        "floor_peer", "floor_job", reconstructor_working_directory=os.getcwd()
+    )
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(job, instance, run_config=run_config)
+    sys.exit(0 if result.success else 1)
+"""
+FLOOR_ROWS = 1_000
+
+
+def floor_measures(scratch: Path) -> list[Measure]:
+    """The fixed cost of a run: Polster's pipeline on 1,000 rows against the raw script, and
+    Dagster alone (no Polster code, nothing to compute) against importing Polars."""
+    project = data_project(scratch)
+    python = str(project / ".venv" / "bin" / "python")
+    raw, out = data_files(scratch, python, FLOOR_ROWS)
+    folder = scratch / "floor"
+    (folder / ".dagster").mkdir(parents=True, exist_ok=True)
+    (folder / ".dagster" / "dagster.yaml").write_text("# no settings: SQLite in this folder\n")
+    (folder / "floor_peer.py").write_text(DAGSTER_FLOOR.lstrip())
+    script = f"RAW, OUT = {str(raw)!r}, {str(out)!r}\n{DATA_STEPS}{DATA_RAW['lazy']}"
+    context = "(context: fixed cost per run)"
+    return [
+        Measure(
+            f"bronze → silver → gold, {FLOOR_ROWS:,} rows, pl.LazyFrame assets",
+            polster_data_side(project, raw, out, "lazy", scratch / "floor-ours.txt"),
+            Side("raw Polars script (scan/sink)", [python, "-c", script], project),
+            context,
+            lambda ours, peer: True,
+        ),
+        Measure(
+            "Dagster alone: import, SQLite instance, one in-process run of 3 no-op assets",
+            Side(
+                "python floor_peer.py",
+                ["env", f"DAGSTER_HOME={folder / '.dagster'}", python, "floor_peer.py"],
+                folder,
+            ),
+            Side("python -c 'import polars'", [python, "-c", "import polars"], folder),
+            context,
+            lambda ours, peer: True,
+        ),
+    ]
+
+
 MEASURES: dict[str, Callable[[Path], list[Measure]]] = {
     "help": cli_measures,
     "init": lambda scratch: [init_measure(scratch)],
@@ -640,6 +954,9 @@ MEASURES: dict[str, Callable[[Path], list[Measure]]] = {
     "pipeline": lambda scratch: [pipeline_measure(scratch)],
     "mysql": mysql_measures,
     "data": data_measures,
+    "floor": floor_measures,
+    "dagster-polars": dagster_polars_measures,
+    "upgrade": upgrade_measures,
 }
 
 
