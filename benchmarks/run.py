@@ -982,11 +982,11 @@ def seconds(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} s ({min(values):.3f}–{max(values):.3f})"
 
 
-def report(measures: list[Measure], runs: int) -> str:
+def report(measures: list[Measure], runs: int, arguments: Sequence[str]) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Produced by `python benchmarks/run.py --runs {runs}` on "
+        f"Produced by `python benchmarks/run.py {' '.join(arguments)}` on "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.",
         "",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
@@ -1032,7 +1032,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for measure in measures:
             print(f"measuring {measure.name} ...", flush=True)
             compare(measure, args.runs)
-    text = report(measures, args.runs)
+    text = report(measures, args.runs, sys.argv[1:] if argv is None else argv)
     if HISTORY.is_file():  # hand-kept before/after of each fix, carried into every report
         text += "\n" + HISTORY.read_text(encoding="utf-8")
     args.output.write_text(text, encoding="utf-8")
