@@ -758,9 +758,27 @@ def polster_data_side(project: Path, raw: Path, out: Path, style: str, report: P
     )
 
 
+# How every Dagster peer script runs `peer_job` (selecting SELECTION), as run_polster.py runs
+# its own: one in-process execute_job against the persistent instance in DAGSTER_HOME.
+DAGSTER_PEER_MAIN = """
+
+if __name__ == "__main__":
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        "execution": {"config": {"in_process": {}}},
+    }
+    module = os.path.splitext(os.path.basename(__file__))[0]
+    job = dg.build_reconstructable_job(
+        module, "peer_job", reconstructor_working_directory=os.getcwd()
+    )
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(job, instance, run_config=run_config, asset_selection=SELECTION)
+    sys.exit(0 if result.success else 1)
+"""
+
+
 # The peer: the same three assets (DATA_ASSETS' text, so the same annotations) stored by
-# dagster-polars' PolarsParquetIOManager, run as run_polster.py runs its own: one in-process
-# execute_job against a persistent instance in DAGSTER_HOME, console logging off.
+# dagster-polars' PolarsParquetIOManager.
 DAGSTER_POLARS_PINS = ("dagster-polars", "polars<2")  # plus dagster == the project's version
 DAGSTER_POLARS_PEER = """
 import os
@@ -772,7 +790,7 @@ from dagster_polars import PolarsParquetIOManager
 import bench_assets
 
 
-def bench_job():
+def peer_job():
     manager = PolarsParquetIOManager(base_dir=os.environ["BENCH_OUT"])
     defs = dg.Definitions(
         assets=dg.load_assets_from_modules([bench_assets]),
@@ -782,19 +800,8 @@ def bench_job():
     return defs.resolve_job_def("bench")
 
 
-if __name__ == "__main__":
-    layers = ("bronze", "silver", "gold")
-    keys = [dg.AssetKey(f"{layer}_bench_{sys.argv[1]}") for layer in layers]
-    run_config = {
-        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-        "execution": {"config": {"in_process": {}}},
-    }
-    job = dg.build_reconstructable_job(
-        "bench_peer", "bench_job", reconstructor_working_directory=os.getcwd()
-    )
-    with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(job, instance, run_config=run_config, asset_selection=keys)
-    sys.exit(0 if result.success else 1)
+LAYERS = ("bronze", "silver", "gold")
+SELECTION = [dg.AssetKey(f"{layer}_bench_{sys.argv[1]}") for layer in LAYERS]
 """
 
 
@@ -827,7 +834,7 @@ def dagster_polars_peer(scratch: Path, project: Path) -> tuple[Path, dict[str, s
     assets = "\n".join(text.lstrip() for text in DATA_ASSETS.values())
     assets = assets.replace("from shop import bench_steps", "import bench_steps")
     (folder / "bench_assets.py").write_text(assets)
-    (folder / "bench_peer.py").write_text(DAGSTER_POLARS_PEER.lstrip())
+    (folder / "bench_peer.py").write_text(DAGSTER_POLARS_PEER.lstrip() + DAGSTER_PEER_MAIN)
     found = package_versions(python, "dagster-polars", "polars", "dagster")
     return folder, found
 
@@ -870,8 +877,8 @@ def dagster_polars_measures(scratch: Path) -> list[Measure]:
     return measures
 
 
-# What no Dagster pipeline can go under: importing Dagster, opening the SQLite instance and
-# recording one in-process run of three assets that do nothing.
+# Dagster's own cost of a run, as a plain Dagster script pays it: importing Dagster, opening
+# the SQLite instance and recording one in-process run of three assets that do nothing.
 DAGSTER_FLOOR = """
 import os
 import sys
@@ -891,23 +898,13 @@ def second() -> None: ...
 def third() -> None: ...
 
 
-def floor_job():
+def peer_job():
     every_asset = dg.define_asset_job("floor", selection=dg.AssetSelection.all())
     defs = dg.Definitions(assets=[first, second, third], jobs=[every_asset])
     return defs.resolve_job_def("floor")
 
 
-if __name__ == "__main__":
-    run_config = {
-        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-        "execution": {"config": {"in_process": {}}},
-    }
-    job = dg.build_reconstructable_job(
-        "floor_peer", "floor_job", reconstructor_working_directory=os.getcwd()
-    )
-    with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(job, instance, run_config=run_config)
-    sys.exit(0 if result.success else 1)
+SELECTION = None
 """
 FLOOR_ROWS = 1_000
 
@@ -921,7 +918,7 @@ def floor_measures(scratch: Path) -> list[Measure]:
     folder = scratch / "floor"
     (folder / ".dagster").mkdir(parents=True, exist_ok=True)
     (folder / ".dagster" / "dagster.yaml").write_text("# no settings: SQLite in this folder\n")
-    (folder / "floor_peer.py").write_text(DAGSTER_FLOOR.lstrip())
+    (folder / "floor_peer.py").write_text(DAGSTER_FLOOR.lstrip() + DAGSTER_PEER_MAIN)
     script = f"RAW, OUT = {str(raw)!r}, {str(out)!r}\n{DATA_STEPS}{DATA_RAW['lazy']}"
     context = "(context: fixed cost per run)"
     return [
