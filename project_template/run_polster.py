@@ -459,6 +459,11 @@ def main(argv: list[str] | None = None) -> int:
             message = f"{type(error).__name__}: {error}"
             print(f"Could not load the definitions: {message}", file=sys.stderr)
             return 1
+        if any(job.name == LOCAL_JOB for job in defs.jobs or []):
+            raise UsageError(
+                f"The definitions have a job named {LOCAL_JOB!r}, the name run_polster.py gives "
+                "its own runs: rename that job."
+            )
         keys = select_keys(defs, args.asset)
     except UsageError as error:
         print(error, file=sys.stderr)

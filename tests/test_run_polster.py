@@ -85,3 +85,16 @@ def test_parallel_runs_each_asset_in_its_own_process(shop: Path) -> None:
         [sys.executable, "-c", count_workers], env=env, capture_output=True, text=True
     )
     assert counted.stdout.strip() == "3", counted.stderr
+
+
+def test_a_job_named_like_the_runners_own_is_refused(shop: Path) -> None:
+    (shop / "src" / "shop" / "defs" / "gold" / "jobs.py").write_text(
+        'import dagster as dg\n\nrun_polster = dg.define_asset_job("run_polster")\n'
+    )
+    done = run_polster(shop, "--asset", "bronze_raw_orders")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "The definitions have a job named 'run_polster', the name run_polster.py gives its own "
+        "runs: rename that job."
+    ]
+    assert not (shop / "data").exists()
