@@ -452,32 +452,22 @@ def mysql_measures(scratch: Path) -> list[Measure]:
 # ---------------------------------------------------------------- polster upgrade
 
 UPGRADE_FROM, UPGRADE_ASSETS = "0.1.0", 100
-# Puts into the template store named by POLSTER_TEMPLATE_STORE the installed project template
-# as it was before 0.2.0 (tag v0.1.0: pytest settings in `[tool.pytest.ini_options]`, no
-# migrations) and as installed (this Polster's tag), then copies the project at v0.1.0.
+# Puts into the template store named by POLSTER_TEMPLATE_STORE the project template as it was
+# before 0.2.0 (tag v0.1.0, made by the upgrade tests' own `before_0_2_0`) and as installed
+# (this Polster's tag), then copies the project at v0.1.0.
 UPGRADE_SETUP = """
-import re
-import shutil
 import sys
 from pathlib import Path
 
 import copier
 from polster import template_store, templates
 
-old, project, version = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-installed = templates.template_root()
-shutil.rmtree(old, ignore_errors=True)
+old, project, version, tests = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+sys.path.insert(0, tests)
+from template_versions import before_0_2_0
+
 old.mkdir(parents=True)
-shutil.copy(installed / "copier.yml", old / "copier.yml")
-skip = shutil.ignore_patterns("__pycache__", "*.py[co]")
-shutil.copytree(installed / "project_template", old / "project_template", ignore=skip)
-config = old / "copier.yml"
-config.write_text(re.sub(r"# Upgrades .*?\\n\\n", "", config.read_text(), flags=re.DOTALL))
-pyproject = old / "project_template" / "pyproject.toml.jinja"
-text = pyproject.read_text().replace("[tool.pytest]\\n", "[tool.pytest.ini_options]\\n")
-assert "[tool.pytest.ini_options]" in text, "the pytest table moved: update UPGRADE_SETUP"
-pyproject.write_text(text.replace('"pytest>=9"', '"pytest>=8"'))
-shutil.rmtree(old / "project_template" / "_migrations")
+before_0_2_0(old)
 template_store.ensure(template_store.TEMPLATES["project_template"], old, version)
 source = templates.stored_source("project_template")
 data = {"project_name": project.name, "sample_assets": False}
@@ -500,7 +490,7 @@ def upgrade_project(folder: Path, env: Sequence[str]) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     setup = [*env, *_POLSTER_PYTHON, "-c", UPGRADE_SETUP, str(folder / "template-old")]
-    subprocess.run([*setup, str(project), UPGRADE_FROM], check=True)
+    subprocess.run([*setup, str(project), UPGRADE_FROM, str(REPO / "tests")], check=True)
     per_layer = UPGRADE_ASSETS // 3
     populate(project, per_layer, [*env, *_POLSTER_PYTHON])
     for extra in range(UPGRADE_ASSETS - 3 * per_layer):
