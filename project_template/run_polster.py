@@ -103,12 +103,20 @@ def prepare_environment() -> None:
 
         load_dotenv(ROOT / ".env", override=False)
     home = (ROOT / Path(os.environ.get("DAGSTER_HOME") or DEFAULT_HOME).expanduser()).resolve()
+    os.environ["DAGSTER_HOME"] = str(home)  # Dagster needs an absolute path
+
+
+def open_instance() -> dg.DagsterInstance:
+    """The instance in DAGSTER_HOME, created on first use (after the command was accepted)."""
+    import dagster as dg
+
+    home = Path(os.environ["DAGSTER_HOME"])
     ours = home == DEFAULT_HOME or not home.exists()  # never write into someone else's
     home.mkdir(parents=True, exist_ok=True)
     if ours and not (home / "dagster.yaml").exists():
         # Without this file Dagster prints a notice on every start.
         (home / "dagster.yaml").write_text(INSTANCE_SETTINGS, encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)  # Dagster needs an absolute path
+    return dg.DagsterInstance.get()
 
 
 def definitions_module() -> str:
@@ -442,13 +450,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         prepare_environment()
         make_importable(definitions_module())
-        try:
-            import dagster as dg
-        except ImportError:
+        if importlib.util.find_spec("dagster") is None:
             raise UsageError(
                 f"Dagster is not installed for {sys.executable}: "
                 'run `pip install -e ".[dev]"` in this folder first.'
-            ) from None
+            )
         try:
             defs = load_definitions()
         except UsageError:
@@ -469,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
 
-    instance = dg.DagsterInstance.get()
+    instance = open_instance()
     gc.freeze()
     gc.enable()
     if not keys and args.format == "table":

@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 # A bronze asset that remembers its output weakly, and a silver asset that fails if that
 # output is still alive once bronze's step is over.
 WATCHED_ASSETS = {
@@ -98,3 +100,33 @@ def test_a_job_named_like_the_runners_own_is_refused(shop: Path) -> None:
         "runs: rename that job."
     ]
     assert not (shop / "data").exists()
+    assert not (shop / ".dagster").exists()
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        (
+            "bronze_no_such_asset",
+            "--asset 'bronze_no_such_asset' names an asset this project does not have; "
+            "`python run_polster.py --status` lists them.",
+        ),
+        (
+            "group:(",
+            "--asset 'group:(' is not a valid Dagster asset selection; examples: "
+            "bronze_raw_orders, group:silver, +gold_order_metrics, key:a or key:b.",
+        ),
+        (
+            "group:platinum",
+            "--asset 'group:platinum' selects no asset this project materializes.",
+        ),
+    ],
+)
+def test_a_bad_selection_is_refused_and_writes_nothing(
+    shop: Path, selection: str, message: str
+) -> None:
+    done = run_polster(shop, "--asset", selection)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [message]
+    assert not (shop / "data").exists()
+    assert not (shop / ".dagster").exists()
