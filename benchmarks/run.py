@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                 # everything, rewrites benchmarks/RESULTS.md
     python benchmarks/run.py --only help,init --runs 3 --output /tmp/r.md
-    python benchmarks/run.py --only data --rows 10000000,50000000   # pipeline data sizes
+    python benchmarks/run.py --only data --rows 1000000     # pipeline data sizes
 
 Each measure: one warm-up of each side, then `--runs` rounds of A then B; the table
 reports medians, min-max and the ratio polster / peer. Peers that need installing
@@ -549,7 +549,7 @@ def upgrade_measures(scratch: Path) -> list[Measure]:
 
 # ---------------------------------------------------------------- bronze -> silver -> gold
 
-DATA_ROWS = [10_000_000]  # set by --rows
+DATA_ROWS: list[int] = []  # set by main() from --rows
 # One bronze/silver/gold chain per style, written into a generated project; bronze reads the
 # raw Parquet file named by BENCH_RAW.
 DATA_ASSETS = {
@@ -996,14 +996,14 @@ def report(measures: list[Measure], runs: int, arguments: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="measured runs per side (≥ 5)")
+    parser.add_argument("--runs", type=int, default=5, help="measured runs per side (default 5)")
     parser.add_argument("--only", default=",".join(MEASURES), help="comma-separated groups")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--scratch", type=Path, help="reuse this folder for peers and projects")
     parser.add_argument(
         "--rows",
-        default="10000000",
-        help="data group: comma-separated sizes (e.g. 10000000,50000000)",
+        default="10000000,50000000",
+        help="data and dagster-polars groups: comma-separated sizes (default 10000000,50000000)",
     )
     args = parser.parse_args(argv)
     groups = [g.strip() for g in args.only.split(",") if g.strip()]
