@@ -899,7 +899,17 @@ def peer_job():
 
 SELECTION = None
 """
+# The same, with the garbage-collector settings run_polster.py uses (here: off for the whole
+# run), so that this row is the lower bound for any runner that records Dagster runs.
+DAGSTER_FLOOR_NO_GC = """
+import atexit
+import gc
+
+gc.disable()
+atexit.register(gc.freeze)  # runs before the interpreter's last collection
+"""
 FLOOR_ROWS = 1_000
+DAGSTER_ALONE = "Dagster alone: import, SQLite instance, one in-process run of 3 no-op assets"
 
 
 def floor_measures(scratch: Path) -> list[Measure]:
@@ -912,6 +922,9 @@ def floor_measures(scratch: Path) -> list[Measure]:
     (folder / ".dagster").mkdir(parents=True, exist_ok=True)
     (folder / ".dagster" / "dagster.yaml").write_text("# no settings: SQLite in this folder\n")
     (folder / "floor_peer.py").write_text(DAGSTER_FLOOR.lstrip() + DAGSTER_PEER_MAIN)
+    no_gc = DAGSTER_FLOOR_NO_GC.lstrip() + DAGSTER_FLOOR + DAGSTER_PEER_MAIN
+    (folder / "floor_peer_no_gc.py").write_text(no_gc)
+    home = ["env", f"DAGSTER_HOME={folder / '.dagster'}", python]
     script = f"RAW, OUT = {str(raw)!r}, {str(out)!r}\n{DATA_STEPS}{DATA_RAW['lazy']}"
     context = "(context: fixed cost per run)"
     return [
@@ -922,16 +935,18 @@ def floor_measures(scratch: Path) -> list[Measure]:
             context,
             lambda ours, peer: True,
         ),
-        Measure(
-            "Dagster alone: import, SQLite instance, one in-process run of 3 no-op assets",
-            Side(
-                "python floor_peer.py",
-                ["env", f"DAGSTER_HOME={folder / '.dagster'}", python, "floor_peer.py"],
-                folder,
-            ),
-            Side("python -c 'import polars'", [python, "-c", "import polars"], folder),
-            context,
-            lambda ours, peer: True,
+        *(
+            Measure(
+                f"{DAGSTER_ALONE}{how}",
+                Side(f"python {peer_script}", [*home, peer_script], folder),
+                Side("python -c 'import polars'", [python, "-c", "import polars"], folder),
+                context,
+                lambda ours, peer: True,
+            )
+            for peer_script, how in (
+                ("floor_peer.py", ""),
+                ("floor_peer_no_gc.py", ", garbage collector off"),
+            )
         ),
     ]
 
