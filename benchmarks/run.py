@@ -711,7 +711,7 @@ def data_measures(scratch: Path) -> list[Measure]:
                     peer,
                     f"≤ raw + 1.5 s and ≤ {factor}; peak RSS ≤ 1.3×",
                     meets,
-                    lambda o, p: f" (raw + {o - p:.2f} s)",
+                    lambda o, p: f" ({o - p:+.2f} s vs raw)",
                 )
             )
     return measures
