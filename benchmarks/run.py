@@ -80,6 +80,19 @@ def uv() -> str:
     return uv_package.find_uv_bin()
 
 
+def project_python(project: Path) -> str:
+    """The Python of a generated project's own .venv."""
+    return str(project / ".venv" / "bin" / "python")
+
+
+def empty_dagster_home(folder: Path) -> Path:
+    """`folder/.dagster` with a dagster.yaml of no settings (SQLite storage in that folder)."""
+    home = folder / ".dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("# no settings: SQLite in this folder\n")
+    return home
+
+
 _POLSTER_PYTHON: list[str] = []
 
 
@@ -183,7 +196,7 @@ def installed_project(folder: Path, *init_args: str) -> Path:
 
 def pipeline_measure(scratch: Path) -> Measure:
     project = installed_project(scratch / "pipeline")
-    python = str(project / ".venv" / "bin" / "python")
+    python = project_python(project)
     in_process = project / "in_process.yaml"
     in_process.write_text("execution:\n  config:\n    in_process: {}\n")
     dagster_home = project / ".dagster"
@@ -415,7 +428,7 @@ def mysql_measures(scratch: Path) -> list[Measure]:
     `read_database` (SQLAlchemy + pymysql, the same driver) and connectorx."""
     mysql_table()
     project = installed_project(scratch / "mysql")
-    python = str(project / ".venv" / "bin" / "python")
+    python = project_python(project)
     if not (project / "src" / "shop" / "connectors" / "mysql.py").exists():
         add = ("add-asset", "--layer", "bronze", "--name", "bench_rows", "--template", "mysql")
         subprocess.run(polster_command(*add), cwd=project, check=True)
@@ -683,7 +696,7 @@ def data_measures(scratch: Path) -> list[Measure]:
     """bronze -> silver -> gold through Polster's assets and IO manager (run_polster.py)
     against a raw Polars script doing the same reads and writes, eager and lazy."""
     project = data_project(scratch)
-    python = str(project / ".venv" / "bin" / "python")
+    python = project_python(project)
     measures = []
     for rows in DATA_ROWS:
         raw, out = data_files(scratch, python, rows)
@@ -740,7 +753,7 @@ def data_files(scratch: Path, python: str, rows: int) -> tuple[Path, Path]:
 
 def polster_data_side(project: Path, raw: Path, out: Path, style: str, report: Path) -> PeakSide:
     """`run_polster.py --asset *gold_bench_<style>`: bronze, silver and gold of one style."""
-    python = str(project / ".venv" / "bin" / "python")
+    python = project_python(project)
     env = ["env", f"BENCH_RAW={raw}", "POLSTER_BRONZE_RETENTION=1"]
     env += [f"DAGSTER_HOME={project / '.dagster'}", f"POLSTER_DATA_PATH={out / 'polster'}"]
     return PeakSide(
@@ -805,46 +818,45 @@ def package_versions(python: str, *packages: str) -> dict[str, str]:
     return dict(zip(packages, found.stdout.split(), strict=True))
 
 
-def dagster_polars_peer(scratch: Path, project: Path) -> tuple[Path, dict[str, str]]:
+def dagster_polars_peer(scratch: Path, project: Path) -> tuple[str, Path, dict[str, str]]:
     """A uv venv with dagster (the project's version), dagster-polars and Polars 1.x, and a
-    folder holding the peer's modules; returns that folder and the installed versions."""
-    project_python = str(project / ".venv" / "bin" / "python")
-    dagster = package_versions(project_python, "dagster")["dagster"]
+    folder holding the peer's modules; returns the venv's Python, that folder and the
+    installed versions."""
+    base_python = project_python(project)
+    dagster = package_versions(base_python, "dagster")["dagster"]
     pins = [f"dagster=={dagster}", *DAGSTER_POLARS_PINS]
     venv = scratch / "dagster-polars-venv"
     python = str(venv / "bin" / "python")
     marker = venv / "bench-pins.txt"
     if not marker.exists() or marker.read_text() != " ".join(pins):
         shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([uv(), "venv", "-q", "--python", project_python, str(venv)], check=True)
+        subprocess.run([uv(), "venv", "-q", "--python", base_python, str(venv)], check=True)
         install = [uv(), "pip", "install", "-q", "--compile-bytecode", "--python", python, *pins]
         subprocess.run(install, check=True)
         marker.write_text(" ".join(pins))
     folder = scratch / "dagster-polars"
-    (folder / ".dagster").mkdir(parents=True, exist_ok=True)
-    (folder / ".dagster" / "dagster.yaml").write_text("# no settings: SQLite in this folder\n")
+    empty_dagster_home(folder)
     (folder / "bench_steps.py").write_text(DATA_STEPS.lstrip())
     assets = "\n".join(text.lstrip() for text in DATA_ASSETS.values())
     assets = assets.replace("from shop import bench_steps", "import bench_steps")
     (folder / "bench_assets.py").write_text(assets)
     (folder / "bench_peer.py").write_text(DAGSTER_POLARS_PEER.lstrip() + DAGSTER_PEER_MAIN)
     found = package_versions(python, "dagster-polars", "polars", "dagster")
-    return folder, found
+    return python, folder, found
 
 
 def dagster_polars_measures(scratch: Path) -> list[Measure]:
     """bronze -> silver -> gold through Polster against the same assets stored by
     dagster-polars' PolarsParquetIOManager (Polars 1.x, in a side venv), eager and lazy."""
     project = data_project(scratch)
-    folder, found = dagster_polars_peer(scratch, project)
-    python = str(scratch / "dagster-polars-venv" / "bin" / "python")
+    python, folder, found = dagster_polars_peer(scratch, project)
     peer_name = (
         f"dagster-polars {found['dagster-polars']} PolarsParquetIOManager "
         f"(polars {found['polars']}, dagster {found['dagster']}, in-process execute_job)"
     )
     measures = []
     for rows in DATA_ROWS:
-        raw, out = data_files(scratch, str(project / ".venv" / "bin" / "python"), rows)
+        raw, out = data_files(scratch, project_python(project), rows)
         env = ["env", f"BENCH_RAW={raw}", f"BENCH_OUT={out / 'dagster-polars'}"]
         env.append(f"DAGSTER_HOME={folder / '.dagster'}")
         for style in ("eager", "lazy"):
@@ -916,15 +928,14 @@ def floor_measures(scratch: Path) -> list[Measure]:
     """The fixed cost of a run: Polster's pipeline on 1,000 rows against the raw script, and
     Dagster alone (no Polster code, nothing to compute) against importing Polars."""
     project = data_project(scratch)
-    python = str(project / ".venv" / "bin" / "python")
+    python = project_python(project)
     raw, out = data_files(scratch, python, FLOOR_ROWS)
     folder = scratch / "floor"
-    (folder / ".dagster").mkdir(parents=True, exist_ok=True)
-    (folder / ".dagster" / "dagster.yaml").write_text("# no settings: SQLite in this folder\n")
+    dagster_home = empty_dagster_home(folder)
     (folder / "floor_peer.py").write_text(DAGSTER_FLOOR.lstrip() + DAGSTER_PEER_MAIN)
     no_gc = DAGSTER_FLOOR_NO_GC.lstrip() + DAGSTER_FLOOR + DAGSTER_PEER_MAIN
     (folder / "floor_peer_no_gc.py").write_text(no_gc)
-    home = ["env", f"DAGSTER_HOME={folder / '.dagster'}", python]
+    with_home = ["env", f"DAGSTER_HOME={dagster_home}", python]
     script = f"RAW, OUT = {str(raw)!r}, {str(out)!r}\n{DATA_STEPS}{DATA_RAW['lazy']}"
     context = "(context: fixed cost per run)"
     return [
@@ -938,7 +949,7 @@ def floor_measures(scratch: Path) -> list[Measure]:
         *(
             Measure(
                 f"{DAGSTER_ALONE}{how}",
-                Side(f"python {peer_script}", [*home, peer_script], folder),
+                Side(f"python {peer_script}", [*with_home, peer_script], folder),
                 Side("python -c 'import polars'", [python, "-c", "import polars"], folder),
                 context,
                 lambda ours, peer: True,
