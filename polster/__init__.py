@@ -1,3 +1,3 @@
 """Polster: scaffold and guard Dagster + Polars medallion pipelines."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

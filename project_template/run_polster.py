@@ -130,10 +130,9 @@ def definitions_module() -> str:
     raise UsageError("pyproject.toml names no definitions module: set [tool.dagster] module_name.")
 
 
-def make_importable(module: str) -> None:
-    """Import the package from src/ when it is not installed; child processes inherit it."""
-    if importlib.util.find_spec(module.split(".")[0]) is not None:
-        return
+def make_importable() -> None:
+    """Import the package from this project's src/, ahead of anything else on the path (a
+    folder of the same name elsewhere must not hide it); child processes inherit it."""
     source = str(ROOT / "src")
     sys.path.insert(0, source)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
@@ -449,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()
     try:
         prepare_environment()
-        make_importable(definitions_module())
+        make_importable()
         if importlib.util.find_spec("dagster") is None:
             raise UsageError(
                 f"Dagster is not installed for {sys.executable}: "

@@ -49,8 +49,12 @@ WATCHED_ASSETS = {
 }
 
 
-def run_polster(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_polster(
+    project: Path, *args: str, python_path: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DAGSTER_HOME", "PYTHONPATH"}}
+    if python_path is not None:
+        env["PYTHONPATH"] = python_path
     return subprocess.run(
         [sys.executable, "run_polster.py", *args],
         cwd=project,
@@ -68,6 +72,17 @@ def test_an_output_is_not_kept_in_memory_after_its_step(shop: Path) -> None:
     report = json.loads(done.stdout)
     assert report["failures"] == [], report["failures"]
     assert [a["asset"] for a in report["assets"]] == ["bronze_watched", "silver_watched"]
+
+
+def test_a_folder_named_like_the_package_elsewhere_on_the_path_does_not_hide_it(
+    shop: Path, tmp_path: Path
+) -> None:
+    # The quick start's second command: an editable install of Polster put the checkout,
+    # which held the quick start's own `shop/` project folder, on everyone's sys.path.
+    checkout = tmp_path / "checkout"
+    (checkout / "shop" / "src").mkdir(parents=True)
+    done = run_polster(shop, "--asset", "bronze_raw_orders", python_path=str(checkout))
+    assert done.returncode == 0, done.stderr
 
 
 def test_parallel_runs_each_asset_in_its_own_process(shop: Path) -> None:
