@@ -1,6 +1,8 @@
-"""Hatch build hook (pyproject.toml): put the templates and their history into the wheel.
+"""Hatch build hook (pyproject.toml): put the templates, their history and the shared layout
+module into the wheel.
 
-A wheel gets the templates under `polster/_templates/` and, when built from a git checkout,
+A wheel gets the templates under `polster/_templates/`, polster-runtime's layout module as
+`polster/_layout.py` (see polster/layout.py) and, when built from a git checkout,
 `polster/_templates/history/<template>.bundle`, built from the release tags
 (polster/template_history.py); an sdist carries the same bundles in `history/`, so a wheel
 built from the sdist (no git there) still ships them. An editable install gets neither: it
@@ -19,6 +21,8 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 TEMPLATES_IN_WHEEL = "polster/_templates"
+# The one definition of the medallion layout lives in polster-runtime; see polster/layout.py.
+SHARED_LAYOUT = ("runtime/src/polster_runtime/layout.py", "polster/_layout.py")
 TEMPLATE_SOURCES = ("copier.yml", "project_template", "asset_templates", "cicd_templates")
 IN_WHEEL = f"{TEMPLATES_IN_WHEEL}/history"
 IN_SDIST = "history"
@@ -35,6 +39,8 @@ class TemplateHistoryHook(BuildHookInterface):
         if self.target_name == "wheel":
             for source in TEMPLATE_SOURCES:
                 build_data["force_include"][str(root / source)] = f"{TEMPLATES_IN_WHEEL}/{source}"
+            source, target = SHARED_LAYOUT
+            build_data["force_include"][str(root / source)] = target
         bundles = self._from_git(root) or {p.stem: p for p in (root / IN_SDIST).glob("*.bundle")}
         where = IN_WHEEL if self.target_name == "wheel" else IN_SDIST
         for name, bundle in bundles.items():

@@ -1,0 +1,1 @@
+"""Fixtures for polster-runtime tests."""
