@@ -49,7 +49,7 @@ class NewAsset:
 
 def check_new_asset(project: Project, graph: AssetGraph, layer: str, name: str) -> None:
     """Refuse an unknown layer, an invalid name, or an asset that already exists."""
-    check_layer(layer, project.rules)
+    check_layer(layer, project.layout)
     check_asset_name(name, layer)
     module = project.asset_module(layer, name)
     if module.exists():
@@ -86,19 +86,19 @@ def check_description(description: str) -> None:
 
 def upstream_phrase(project: Project, layer: str) -> str:
     """The layers an asset in `layer` may read, for messages: "bronze", "bronze or silver"."""
-    return " or ".join(project.rules.upstream_layers(layer))
+    return " or ".join(project.layout.upstream_layers(layer))
 
 
 def resolve(project: Project, graph: AssetGraph, layer: str, dependencies: str) -> list[str]:
     """The upstream keys named by `--dependencies a,b` (short names or keys)."""
-    keys = resolve_dependencies(dependencies.split(","), layer, graph, project.rules)
+    keys = resolve_dependencies(dependencies.split(","), layer, graph, project.layout)
     check_dependencies(project, layer, keys)
     return keys
 
 
 def check_dependencies(project: Project, layer: str, keys: list[str]) -> None:
     """A layer that reads other layers gets at least one dependency: the stub passes it on."""
-    upstream = project.rules.upstream_layers(layer)
+    upstream = project.layout.upstream_layers(layer)
     if upstream and not keys:
         raise UsageError(
             f"A {layer} asset reads {upstream_phrase(project, layer)} assets: name at least "
@@ -108,9 +108,9 @@ def check_dependencies(project: Project, layer: str, keys: list[str]) -> None:
 
 def dependency_choices(project: Project, graph: AssetGraph, layer: str) -> list[str]:
     """The keys a new asset in `layer` may read; refuses when there is none yet."""
-    keys = [node.key for node in candidates(layer, graph, project.rules)]
+    keys = [node.key for node in candidates(layer, graph, project.layout)]
     if not keys:
-        upstream = project.rules.upstream_layers(layer)
+        upstream = project.layout.upstream_layers(layer)
         raise UsageError(
             f"There is no {upstream_phrase(project, layer)} asset for a {layer} asset to read "
             f"yet: add one first with `polster add-asset --layer {upstream[0]}`."

@@ -184,7 +184,7 @@ def list_assets(layer: str | None, output_format: str) -> None:
     from polster.project import load_project
 
     project = load_project(Path.cwd())
-    nodes = select_assets(build_graph(project), project.rules, layer)
+    nodes = select_assets(build_graph(project), project.layout, layer)
     if output_format == "json":
         click.echo(as_json(nodes))
         return
@@ -256,10 +256,10 @@ def add_asset(
         addition.check_description(description)
     ask = prompts.is_interactive()
     if layer is None:
-        layers = ", ".join(project.rules.layers)
+        layers = ", ".join(project.layout.layers)
         _refuse_unless(ask, f"Missing --layer: pass --layer with one of {layers}.")
-        layer = prompts.ask_select("Layer", project.rules.layers)
-    check_layer(layer, project.rules)
+        layer = prompts.ask_select("Layer", project.layout.layers)
+    check_layer(layer, project.layout)
     chosen = catalog.find_template(templates, template, layer)
     if name is None:
         _refuse_unless(ask, "Missing --name: pass --name with a lowercase snake_case name.")
@@ -268,7 +268,7 @@ def add_asset(
     addition.check_new_asset(project, graph, layer, name)
     if dependencies is not None:
         keys = addition.resolve(project, graph, layer, dependencies)
-    elif ask and project.rules.upstream_layers(layer):
+    elif ask and project.layout.upstream_layers(layer):
         phrase = addition.upstream_phrase(project, layer)
         choices = addition.dependency_choices(project, graph, layer)
         keys = prompts.ask_checkbox(f"Available {phrase} assets to depend on", choices)
@@ -357,7 +357,7 @@ def _pick_assets_to_remove(
         "Missing --name: pass --layer and --name of the asset to remove "
         "(or run on a terminal, without --yes, to pick from a list).",
     )
-    nodes = select_assets(graph, project.rules, layer)
+    nodes = select_assets(graph, project.layout, layer)
     if not nodes:
         raise UsageError(f"There are no assets{f' in {layer}' if layer else ''} to remove.")
     keys = list(dict.fromkeys(node.key for node in nodes))

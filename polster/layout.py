@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         LayoutError,
         ProjectNotFound,
         find_root,
+        listing,
         load,
         parse,
         read_pyproject,
@@ -61,6 +62,7 @@ else:
     LayoutError = _shared.LayoutError
     ProjectNotFound = _shared.ProjectNotFound
     find_root = _shared.find_root
+    listing = _shared.listing
     load = _shared.load
     parse = _shared.parse
     read_pyproject = _shared.read_pyproject
@@ -75,6 +77,7 @@ __all__ = [
     "LayoutError",
     "ProjectNotFound",
     "find_root",
+    "listing",
     "load",
     "parse",
     "read_pyproject",

@@ -6,18 +6,18 @@ import json
 from typing import TYPE_CHECKING
 
 from polster.graph import AssetGraph, AssetNode
-from polster.project import RuleTable
+from polster.layout import Layout
 from polster.rules import check_layer
 
 if TYPE_CHECKING:
     from rich.table import Table
 
 
-def select_assets(graph: AssetGraph, rules: RuleTable, layer: str | None = None) -> list[AssetNode]:
+def select_assets(graph: AssetGraph, layout: Layout, layer: str | None = None) -> list[AssetNode]:
     """The assets (of one layer, if given) in layer order (the table's, then others), then name."""
     if layer is not None and all(node.layer != layer for node in graph.assets):
-        check_layer(layer, rules)
-    order = {name: index for index, name in enumerate(rules.layers)}
+        check_layer(layer, layout)
+    order = {name: index for index, name in enumerate(layout.layers)}
     nodes = [node for node in graph.assets if layer is None or node.layer == layer]
     return sorted(
         nodes, key=lambda n: (order.get(n.layer, len(order)), n.layer, n.name, n.key, n.path)

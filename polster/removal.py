@@ -59,7 +59,7 @@ class RemovalPlan:
 def find_asset(graph: AssetGraph, project: Project, layer: str | None, name: str) -> AssetNode:
     """The asset called `name` (or with key `name`), in `layer` when given."""
     if layer is not None and all(node.layer != layer for node in graph.assets):
-        check_layer(layer, project.rules)
+        check_layer(layer, project.layout)
     matches = [
         node
         for node in graph.assets

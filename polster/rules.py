@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from polster.errors import UsageError
 from polster.graph import AssetGraph, AssetNode
-from polster.project import ALLOWED_UPSTREAM_TABLE, RuleTable
+from polster.layout import Layout, listing
 
 MAX_NAME_LENGTH = 64
 _NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -26,9 +26,9 @@ class EdgeViolation:
     fix: str
 
 
-def check_layer(layer: str, rules: RuleTable) -> None:
-    if layer not in rules.layers:
-        raise UsageError(f"Unknown layer '{layer}': choose one of {_listing(rules.layers)}.")
+def check_layer(layer: str, layout: Layout) -> None:
+    if layer not in layout.layers:
+        raise UsageError(f"Unknown layer '{layer}': choose one of {listing(layout.layers)}.")
 
 
 def check_asset_name(name: str, layer: str) -> None:
@@ -71,12 +71,7 @@ def asset_key(layer: str, name: str) -> str:
     return f"{layer}_{name}"
 
 
-def allowed(upstream_layer: str, downstream_layer: str, rules: RuleTable) -> bool:
-    """May an asset in `downstream_layer` read an asset in `upstream_layer`?"""
-    return upstream_layer in rules.upstream_layers(downstream_layer)
-
-
-def edge_violations(graph: AssetGraph, rules: RuleTable) -> list[EdgeViolation]:
+def edge_violations(graph: AssetGraph, layout: Layout) -> list[EdgeViolation]:
     """Every edge between two known assets that the rule table forbids.
 
     Assets outside the table's layers are skipped as readers (the naming check reports their
@@ -84,24 +79,24 @@ def edge_violations(graph: AssetGraph, rules: RuleTable) -> list[EdgeViolation]:
     """
     violations = []
     for node in graph.assets:
-        if node.layer not in rules.layers:
+        if node.layer not in layout.layers:
             continue
         for key in node.upstream:
             upstream = graph.get(key)
-            if upstream is not None and not allowed(upstream.layer, node.layer, rules):
-                violations.append(_violation(node, upstream, rules))
+            if upstream is not None and not layout.allows(upstream.layer, node.layer):
+                violations.append(_violation(node, upstream, layout))
     return violations
 
 
-def candidates(layer: str, graph: AssetGraph, rules: RuleTable) -> list[AssetNode]:
+def candidates(layer: str, graph: AssetGraph, layout: Layout) -> list[AssetNode]:
     """The existing assets an asset in `layer` may read, in layer order then by key."""
-    layers = rules.upstream_layers(layer)
+    layers = layout.upstream_layers(layer)
     nodes = [node for node in graph.by_key.values() if node.layer in layers]
     return sorted(nodes, key=lambda node: (layers.index(node.layer), node.key))
 
 
 def resolve_dependencies(
-    dependencies: Iterable[str], layer: str, graph: AssetGraph, rules: RuleTable
+    dependencies: Iterable[str], layer: str, graph: AssetGraph, layout: Layout
 ) -> list[str]:
     """Turn short names (`raw_orders`) or keys (`bronze_raw_orders`) into upstream keys.
 
@@ -109,19 +104,19 @@ def resolve_dependencies(
     dependency that is unknown, matches in two allowed layers, or exists only in a layer
     the rule table does not allow.
     """
-    check_layer(layer, rules)
+    check_layer(layer, layout)
     names = [dependency.strip() for dependency in dependencies if dependency.strip()]
-    keys = [_resolve(name, layer, graph, rules) for name in names]
+    keys = [_resolve(name, layer, graph, layout) for name in names]
     return list(dict.fromkeys(keys))
 
 
-def _resolve(dependency: str, layer: str, graph: AssetGraph, rules: RuleTable) -> str:
-    layers = rules.upstream_layers(layer)
+def _resolve(dependency: str, layer: str, graph: AssetGraph, layout: Layout) -> str:
+    layers = layout.upstream_layers(layer)
     exact = graph.get(dependency)
     if exact is not None:
         if exact.layer in layers:
             return exact.key
-        raise UsageError(_illegal(dependency, [exact], layer, rules))
+        raise UsageError(_illegal(dependency, [exact], layer, layout))
     matches = [
         node
         for node in graph.by_key.values()
@@ -131,69 +126,47 @@ def _resolve(dependency: str, layer: str, graph: AssetGraph, rules: RuleTable) -
     if len(usable) == 1:
         return usable[0].key
     if usable:
-        keys = _listing([node.key for node in usable], "and")
+        keys = listing([node.key for node in usable], "and")
         raise UsageError(
             f"Dependency '{dependency}' is ambiguous: {keys} all match; pass the full key."
         )
     if matches:
-        raise UsageError(_illegal(dependency, matches, layer, rules))
-    raise UsageError(_unknown(dependency, layer, graph, rules))
+        raise UsageError(_illegal(dependency, matches, layer, layout))
+    raise UsageError(_unknown(dependency, layer, graph, layout))
 
 
-def _illegal(dependency: str, matches: list[AssetNode], layer: str, rules: RuleTable) -> str:
+def _illegal(dependency: str, matches: list[AssetNode], layer: str, layout: Layout) -> str:
     if len(matches) == 1:
         found = f"is the {matches[0].layer} asset {matches[0].key}"
     else:
-        found = "matches " + _listing([f"{node.key} ({node.layer})" for node in matches], "and")
+        found = "matches " + listing([f"{node.key} ({node.layer})" for node in matches], "and")
     return (
-        f"Dependency '{dependency}' {found}, but {_may_read(layer, rules)}; "
-        f"{_fix(layer, rules, 'pick')}."
+        f"Dependency '{dependency}' {found}, but {layout.may_read(layer)}; "
+        f"{layout.fix_for(layer, 'pick')}."
     )
 
 
-def _unknown(dependency: str, layer: str, graph: AssetGraph, rules: RuleTable) -> str:
-    if not rules.upstream_layers(layer):
+def _unknown(dependency: str, layer: str, graph: AssetGraph, layout: Layout) -> str:
+    if not layout.upstream_layers(layer):
         return (
-            f"Unknown dependency '{dependency}': {_may_read(layer, rules)}, so drop the dependency."
+            f"Unknown dependency '{dependency}': {layout.may_read(layer)}, so drop the dependency."
         )
-    keys = [node.key for node in candidates(layer, graph, rules)]
+    keys = [node.key for node in candidates(layer, graph, layout)]
     if not keys:
-        choices = f"there is no {_layers_phrase(layer, rules)} asset yet; add one first"
+        choices = f"there is no {_layers_phrase(layer, layout)} asset yet; add one first"
     else:
         shown = ", ".join(keys[:_SHOWN_CHOICES]) + (", ..." if len(keys) > _SHOWN_CHOICES else "")
         choices = f"choose from {shown} (see `polster list-assets`)"
     return f"Unknown dependency '{dependency}': no asset has that name or key; {choices}."
 
 
-def _violation(node: AssetNode, upstream: AssetNode, rules: RuleTable) -> EdgeViolation:
-    message = f"{node.key} reads {upstream.key}, but {_may_read(node.layer, rules)}"
-    return EdgeViolation(node, upstream, message, _fix(node.layer, rules, "route it through"))
+def _violation(node: AssetNode, upstream: AssetNode, layout: Layout) -> EdgeViolation:
+    message = f"{node.key} reads {upstream.key}, but {layout.may_read(node.layer)}"
+    return EdgeViolation(node, upstream, message, layout.fix_for(node.layer))
 
 
-def _fix(layer: str, rules: RuleTable, verb: str) -> str:
-    """How to get back within the rules: use an allowed layer, or change the table."""
-    phrase = _layers_phrase(layer, rules)
-    if not phrase:
-        return f"remove the dependency or allow it in {ALLOWED_UPSTREAM_TABLE}"
-    article = "an" if phrase[0] in "aeiou" else "a"
-    return f"{verb} {article} {phrase} asset or allow it in {ALLOWED_UPSTREAM_TABLE}"
-
-
-def _may_read(layer: str, rules: RuleTable) -> str:
-    if not rules.upstream_layers(layer):
-        return f"{layer} may not read from other assets"
-    return f"{layer} may only read from {_layers_phrase(layer, rules)}"
-
-
-def _layers_phrase(layer: str, rules: RuleTable) -> str:
-    return _listing(rules.upstream_layers(layer), "or")
-
-
-def _listing(items: Iterable[str], last: str = "or") -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+def _layers_phrase(layer: str, layout: Layout) -> str:
+    return listing(layout.upstream_layers(layer), "or")
 
 
 def suggest_asset_name(name: str) -> str:

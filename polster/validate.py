@@ -81,7 +81,7 @@ def _required_files(project: Project) -> Iterator[Finding]:
                 f"{project.relative(path)} is missing, and {why}",
                 "restore it from version control or from a fresh `polster init`",
             )
-    for layer in project.rules.layers:
+    for layer in project.layout.layers:
         folder = project.layer_dir(layer)
         if not folder.is_dir():
             yield Finding(
@@ -95,7 +95,7 @@ def _required_files(project: Project) -> Iterator[Finding]:
 
 def _naming(project: Project, graph: AssetGraph) -> Iterator[Finding]:
     defs = project.relative(project.defs_dir)
-    layers = project.rules.layers
+    layers = project.layout.layers
     stray: dict[str, list[AssetNode]] = {}
     for node in graph.assets:
         if node.layer in layers:
@@ -165,7 +165,7 @@ def _naming_of(node: AssetNode) -> Iterator[Finding]:
 
 
 def _layer_rule(graph: AssetGraph, project: Project) -> Iterator[Finding]:
-    for violation in edge_violations(graph, project.rules):
+    for violation in edge_violations(graph, project.layout):
         node = violation.downstream
         yield Finding("layer-rule", node.path, node.line, violation.message, violation.fix)
 
@@ -177,7 +177,7 @@ def _dangling(project: Project, graph: AssetGraph) -> Iterator[Finding]:
             if graph.get(key) is not None:
                 continue
             fix = "correct the name or remove the dependency"
-            layer = _layer_of_key(key, project.rules.layers)
+            layer = _layer_of_key(key, project.layout.layers)
             if layer:
                 name = key.removeprefix(f"{layer}_")
                 fix = f"add it with `polster add-asset --layer {layer} --name {name}`, or {fix}"

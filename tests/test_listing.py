@@ -29,7 +29,7 @@ def shop(tmp_path):
 
 def test_order_is_layer_then_name(shop):
     project, graph = shop
-    keys = [node.key for node in select_assets(graph, project.rules)]
+    keys = [node.key for node in select_assets(graph, project.layout)]
     assert keys == [
         "bronze_customers",
         "bronze_raw_orders",
@@ -42,30 +42,30 @@ def test_order_is_layer_then_name(shop):
 
 def test_filter_by_layer(shop):
     project, graph = shop
-    assert [n.key for n in select_assets(graph, project.rules, "bronze")] == [
+    assert [n.key for n in select_assets(graph, project.layout, "bronze")] == [
         "bronze_customers",
         "bronze_raw_orders",
     ]
-    assert [n.key for n in select_assets(graph, project.rules, "platinum")] == ["platinum_vip"]
+    assert [n.key for n in select_assets(graph, project.layout, "platinum")] == ["platinum_vip"]
 
 
 def test_a_table_layer_without_assets_lists_nothing(tmp_path):
     root = sample_project(tmp_path)
     (root / "src/shop/defs/gold/order_metrics.py").unlink()
     project = load_project(root)
-    assert select_assets(build_graph(project), project.rules, "gold") == []
+    assert select_assets(build_graph(project), project.layout, "gold") == []
 
 
 def test_unknown_layer_filter(shop):
     project, graph = shop
     with pytest.raises(UsageError) as caught:
-        select_assets(graph, project.rules, "diamond")
+        select_assets(graph, project.layout, "diamond")
     assert str(caught.value) == "Unknown layer 'diamond': choose one of bronze, silver or gold."
 
 
 def test_json_form(shop):
     project, graph = shop
-    listed = json.loads(as_json(select_assets(graph, project.rules)))
+    listed = json.loads(as_json(select_assets(graph, project.layout)))
     assert all(list(item) == LISTING_FIELDS for item in listed)
     assert listed[2] == {
         "key": "silver_validated_orders",
@@ -97,7 +97,7 @@ def test_rich_table(shop):
     )
     graph = build_graph(project)
     console = Console(file=io.StringIO(), width=200, color_system=None)
-    console.print(as_table(select_assets(graph, project.rules, "gold")))
+    console.print(as_table(select_assets(graph, project.layout, "gold")))
     output = console.file.getvalue()
     header = output.splitlines()[1]
     assert [cell.strip() for cell in header.strip("┃ ").split("┃")] == [

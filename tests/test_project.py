@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fake_project import make_project, write
 
 from polster.errors import CheckFailed, UsageError
-from polster.project import ProjectNotFound, RuleTable, find_root, load_project, parse_rules
+from polster.layout import LayoutError, parse
+from polster.project import ProjectNotFound, find_root, load_project
 
 
 def test_loads_the_generated_layout(tmp_path):
@@ -16,10 +18,12 @@ def test_loads_the_generated_layout(tmp_path):
     project = load_project(root)
     assert project.root == root.resolve()
     assert project.package == "shop"
-    assert project.rules == RuleTable(
-        layers=("bronze", "silver", "gold"),
-        allowed_upstream={"bronze": (), "silver": ("bronze",), "gold": ("silver",)},
-    )
+    assert project.layout.layers == ("bronze", "silver", "gold")
+    assert project.layout.allowed_upstream == {
+        "bronze": (),
+        "silver": ("bronze",),
+        "gold": ("silver",),
+    }
     assert project.defs_dir == root / "src" / "shop" / "defs"
     assert project.layer_dir("silver") == root / "src" / "shop" / "defs" / "silver"
     assert project.tests_dir("gold") == root / "tests" / "gold"
@@ -83,16 +87,18 @@ def test_package_name_cannot_be_guessed_from_two_packages(tmp_path):
 
 
 def test_a_layer_missing_from_allowed_upstream_reads_nothing():
-    rules = parse_rules(
-        {"layers": ["bronze", "silver"], "allowed_upstream": {"silver": ["bronze"]}}
+    rules = parse(
+        {"layers": ["bronze", "silver"], "allowed_upstream": {"silver": ["bronze"]}},
+        Path("shop"),
     )
     assert rules.upstream_layers("bronze") == ()
     assert rules.upstream_layers("silver") == ("bronze",)
 
 
 def test_a_layer_may_read_itself_when_the_table_says_so():
-    rules = parse_rules(
-        {"layers": ["bronze", "silver"], "allowed_upstream": {"silver": ["bronze", "silver"]}}
+    rules = parse(
+        {"layers": ["bronze", "silver"], "allowed_upstream": {"silver": ["bronze", "silver"]}},
+        Path("shop"),
     )
     assert rules.upstream_layers("silver") == ("bronze", "silver")
 
@@ -128,8 +134,8 @@ def test_a_layer_may_read_itself_when_the_table_says_so():
     ],
 )
 def test_invalid_rule_tables_are_refused_in_one_sentence(table, message):
-    with pytest.raises(CheckFailed, match=re.escape(message)):
-        parse_rules(table)
+    with pytest.raises(LayoutError, match=re.escape(message)):
+        parse(table, Path("shop"))
 
 
 def test_rule_table_errors_surface_from_load_project(tmp_path):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fake_project import add_asset, make_project, sample_project
 
 from polster.errors import UsageError
 from polster.graph import build_graph
-from polster.project import load_project, parse_rules
+from polster.layout import parse
+from polster.project import load_project
 from polster.rules import (
-    allowed,
     asset_key,
     candidates,
     check_asset_name,
@@ -22,11 +23,12 @@ from polster.rules import (
     suggest_asset_name,
 )
 
-DEFAULT = parse_rules(
+DEFAULT = parse(
     {
         "layers": ["bronze", "silver", "gold"],
         "allowed_upstream": {"bronze": [], "silver": ["bronze"], "gold": ["silver"]},
-    }
+    },
+    Path("shop"),
 )
 
 
@@ -99,14 +101,15 @@ def test_unknown_layer():
     ],
 )
 def test_default_table(upstream, downstream, expected):
-    assert allowed(upstream, downstream, DEFAULT) is expected
+    assert DEFAULT.allows(upstream, downstream) is expected
 
 
 def test_a_loosened_table_allows_silver_to_silver():
-    loose = parse_rules(
-        {"layers": ["bronze", "silver"], "allowed_upstream": {"silver": ["bronze", "silver"]}}
+    loose = parse(
+        {"layers": ["bronze", "silver"], "allowed_upstream": {"silver": ["bronze", "silver"]}},
+        Path("shop"),
     )
-    assert allowed("silver", "silver", loose)
+    assert loose.allows("silver", "silver")
 
 
 def test_edge_violations_name_the_edge_and_the_fix(tmp_path):
@@ -114,7 +117,7 @@ def test_edge_violations_name_the_edge_and_the_fix(tmp_path):
     add_asset(root, "gold", "shortcut", "bronze_raw_orders")
     add_asset(root, "bronze", "echo", "bronze_raw_orders")
     project, graph = loaded(root)
-    violations = {v.downstream.key: v for v in edge_violations(graph, project.rules)}
+    violations = {v.downstream.key: v for v in edge_violations(graph, project.layout)}
     assert set(violations) == {"gold_shortcut", "bronze_echo"}
     gold = violations["gold_shortcut"]
     assert gold.upstream.key == "bronze_raw_orders"
@@ -133,7 +136,7 @@ def test_edges_from_unknown_layers_are_left_to_the_naming_check(tmp_path):
     root = sample_project(tmp_path)
     add_asset(root, "platinum", "vip", "gold_order_metrics")
     project, graph = loaded(root)
-    assert edge_violations(graph, project.rules) == []
+    assert edge_violations(graph, project.layout) == []
 
 
 def test_resolves_short_names_and_keys(tmp_path):
@@ -144,16 +147,16 @@ def test_resolves_short_names_and_keys(tmp_path):
         ["raw_orders", " bronze_raw_customers ", "", "bronze_raw_orders"],
         "silver",
         graph,
-        project.rules,
+        project.layout,
     )
     assert keys == ["bronze_raw_orders", "bronze_raw_customers"]
-    assert resolve_dependencies([], "bronze", graph, project.rules) == []
+    assert resolve_dependencies([], "bronze", graph, project.layout) == []
 
 
 def test_unknown_dependency_lists_the_choices(tmp_path):
     project, graph = loaded(sample_project(tmp_path))
     with pytest.raises(UsageError) as caught:
-        resolve_dependencies(["raw_ordres"], "silver", graph, project.rules)
+        resolve_dependencies(["raw_ordres"], "silver", graph, project.layout)
     assert str(caught.value) == (
         "Unknown dependency 'raw_ordres': no asset has that name or key; "
         "choose from bronze_raw_orders (see `polster list-assets`)."
@@ -163,7 +166,7 @@ def test_unknown_dependency_lists_the_choices(tmp_path):
 def test_unknown_dependency_in_an_empty_layer(tmp_path):
     project, graph = loaded(make_project(tmp_path))
     with pytest.raises(UsageError) as caught:
-        resolve_dependencies(["raw_orders"], "silver", graph, project.rules)
+        resolve_dependencies(["raw_orders"], "silver", graph, project.layout)
     assert str(caught.value) == (
         "Unknown dependency 'raw_orders': no asset has that name or key; "
         "there is no bronze asset yet; add one first."
@@ -176,19 +179,19 @@ def test_long_choice_lists_are_cut(tmp_path):
         add_asset(root, "bronze", f"source_{index}")
     project, graph = loaded(root)
     with pytest.raises(UsageError, match=r"bronze_source_7, \.\.\. \(see"):
-        resolve_dependencies(["nope"], "silver", graph, project.rules)
+        resolve_dependencies(["nope"], "silver", graph, project.layout)
 
 
 def test_bronze_takes_no_dependencies(tmp_path):
     project, graph = loaded(sample_project(tmp_path))
     with pytest.raises(UsageError) as caught:
-        resolve_dependencies(["anything"], "bronze", graph, project.rules)
+        resolve_dependencies(["anything"], "bronze", graph, project.layout)
     assert str(caught.value) == (
         "Unknown dependency 'anything': bronze may not read from other assets, "
         "so drop the dependency."
     )
     with pytest.raises(UsageError) as caught:
-        resolve_dependencies(["raw_orders"], "bronze", graph, project.rules)
+        resolve_dependencies(["raw_orders"], "bronze", graph, project.layout)
     assert str(caught.value) == (
         "Dependency 'raw_orders' is the bronze asset bronze_raw_orders, but bronze may not "
         "read from other assets; remove the dependency or allow it in "
@@ -200,7 +203,7 @@ def test_bronze_takes_no_dependencies(tmp_path):
 def test_illegal_dependency_names_the_layer_rule(tmp_path, dependency):
     project, graph = loaded(sample_project(tmp_path))
     with pytest.raises(UsageError) as caught:
-        resolve_dependencies([dependency], "gold", graph, project.rules)
+        resolve_dependencies([dependency], "gold", graph, project.layout)
     assert str(caught.value) == (
         f"Dependency '{dependency}' is the bronze asset bronze_raw_orders, but gold may only "
         "read from silver; pick a silver asset or allow it in [tool.polster.allowed_upstream]."
@@ -212,7 +215,7 @@ def test_illegal_dependency_matching_several_layers(tmp_path):
     add_asset(root, "gold", "raw_orders", "silver_validated_orders")
     project, graph = loaded(root)
     with pytest.raises(UsageError) as caught:
-        resolve_dependencies(["raw_orders"], "gold", graph, project.rules)
+        resolve_dependencies(["raw_orders"], "gold", graph, project.layout)
     assert str(caught.value) == (
         "Dependency 'raw_orders' matches bronze_raw_orders (bronze) and gold_raw_orders (gold), "
         "but gold may only read from silver; pick a silver asset or allow it in "
@@ -230,22 +233,22 @@ def test_ambiguous_short_name(tmp_path):
     add_asset(root, "silver", "orders", "bronze_orders")
     project, graph = loaded(root)
     with pytest.raises(UsageError) as caught:
-        resolve_dependencies(["orders"], "gold", graph, project.rules)
+        resolve_dependencies(["orders"], "gold", graph, project.layout)
     assert str(caught.value) == (
         "Dependency 'orders' is ambiguous: bronze_orders and silver_orders all match; "
         "pass the full key."
     )
-    assert resolve_dependencies(["silver_orders"], "gold", graph, project.rules) == [
+    assert resolve_dependencies(["silver_orders"], "gold", graph, project.layout) == [
         "silver_orders"
     ]
     # silver may read only bronze, so the short name is not ambiguous there
-    assert resolve_dependencies(["orders"], "silver", graph, project.rules) == ["bronze_orders"]
+    assert resolve_dependencies(["orders"], "silver", graph, project.layout) == ["bronze_orders"]
 
 
 def test_dependency_resolution_checks_the_target_layer(tmp_path):
     project, graph = loaded(sample_project(tmp_path))
     with pytest.raises(UsageError, match="Unknown layer 'platinum'"):
-        resolve_dependencies(["raw_orders"], "platinum", graph, project.rules)
+        resolve_dependencies(["raw_orders"], "platinum", graph, project.layout)
 
 
 def test_candidates_follow_the_table_order(tmp_path):
@@ -258,12 +261,12 @@ def test_candidates_follow_the_table_order(tmp_path):
     add_asset(root, "bronze", "a")
     add_asset(root, "silver", "z", "bronze_a")
     project, graph = loaded(root)
-    assert [n.key for n in candidates("gold", graph, project.rules)] == [
+    assert [n.key for n in candidates("gold", graph, project.layout)] == [
         "silver_z",
         "bronze_a",
         "bronze_b",
     ]
-    assert candidates("bronze", graph, project.rules) == []
+    assert candidates("bronze", graph, project.layout) == []
 
 
 @pytest.mark.parametrize(

@@ -188,3 +188,22 @@ def test_layout_imports_only_the_standard_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_forbidden_edge_is_explained_with_its_fix(tmp_path: Path) -> None:
+    found = layout.load(project(tmp_path))
+    assert found.edge_problem("silver_a", "silver", "bronze_b", "bronze") is None
+    assert found.edge_problem("gold_a", "gold", "bronze_b", "bronze") == (
+        "gold_a reads bronze_b, but gold may only read from silver; route it through a "
+        "silver asset or allow it in [tool.polster.allowed_upstream]."
+    )
+    assert found.edge_problem("bronze_a", "bronze", "bronze_b", "bronze") == (
+        "bronze_a reads bronze_b, but bronze may not read from other assets; remove the "
+        "dependency or allow it in [tool.polster.allowed_upstream]."
+    )
+
+
+def test_listing_reads_like_a_sentence() -> None:
+    assert layout.listing([]) == ""
+    assert layout.listing(["a"]) == "a"
+    assert layout.listing(["a", "b", "c"], "and") == "a, b and c"

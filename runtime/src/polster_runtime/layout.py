@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,33 @@ class Layout:
         """May an asset in `downstream_layer` read an asset in `upstream_layer`?"""
         return upstream_layer in self.upstream_layers(downstream_layer)
 
+    def may_read(self, layer: str) -> str:
+        """What the rules let `layer` read, for messages: "silver may only read from bronze"."""
+        if not self.upstream_layers(layer):
+            return f"{layer} may not read from other assets"
+        return f"{layer} may only read from {listing(self.upstream_layers(layer), 'or')}"
+
+    def fix_for(self, layer: str, verb: str = "route it through") -> str:
+        """How an asset in `layer` gets back within the rules: read an allowed layer, or
+        change the table."""
+        phrase = listing(self.upstream_layers(layer), "or")
+        if not phrase:
+            return f"remove the dependency or allow it in {ALLOWED_UPSTREAM_TABLE}"
+        article = "an" if phrase[0] in "aeiou" else "a"
+        return f"{verb} {article} {phrase} asset or allow it in {ALLOWED_UPSTREAM_TABLE}"
+
+    def edge_problem(
+        self, downstream: str, downstream_layer: str, upstream: str, upstream_layer: str
+    ) -> str | None:
+        """Why the rules forbid `downstream` (in `downstream_layer`) reading `upstream`, with
+        the fix, in one sentence; None when they allow it."""
+        if self.allows(upstream_layer, downstream_layer):
+            return None
+        return (
+            f"{downstream} reads {upstream}, but {self.may_read(downstream_layer)}; "
+            f"{self.fix_for(downstream_layer)}."
+        )
+
     def keeps_snapshots(self, layer: str) -> bool:
         """Whether assets of `layer` are append-only: every run adds a snapshot file."""
         return layer in self.snapshot_layers
@@ -129,6 +156,14 @@ class Layout:
         creating anything, a setting that is neither a folder nor a supported URL."""
         configured = setting(DATA_PATH_VARIABLE, self.root, environ) or DEFAULT_DATA_PATH
         return resolve_data_location(configured, self.root)
+
+
+def listing(items: Iterable[str], last: str = "or") -> str:
+    """`a`, `a or b`, `a, b or c`: items for a sentence."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
 def is_object_store(url: str) -> bool:
@@ -174,7 +209,7 @@ def find_root(start: Path) -> Path:
         if candidate.is_file() and "polster" in read_pyproject(directory).get("tool", {}):
             return directory
     raise ProjectNotFound(
-        f"No Polster project found in {start} or any parent folder; run this inside a "
+        f"No Polster project found in {start} or any parent directory; run this inside a "
         "project created by `polster init`."
     )
 
