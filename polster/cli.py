@@ -469,7 +469,7 @@ def upgrade(vcs_ref: str | None, conflict: str, check: bool, dry_run: bool) -> N
     from polster.project import find_root
 
     root = find_root(Path.cwd())
-    steps = upgrading.plan(root, vcs_ref, need_base=not check)
+    steps = upgrading.plan(root, vcs_ref)
     if check:
         _print_versions(steps)
         if any(step.pending for step in steps):

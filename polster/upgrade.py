@@ -69,10 +69,11 @@ def answers_files(root: Path) -> list[str]:
     return found
 
 
-def plan(root: Path, vcs_ref: str | None = None, *, need_base: bool = True) -> list[Step]:
-    """What the upgrade would do for each answers file. `need_base`: refuse a project whose
-    recorded version is not in the template store (an update renders it; a check does not)."""
-    return [_plan_one(root, name, vcs_ref, need_base) for name in answers_files(root)]
+def plan(root: Path, vcs_ref: str | None = None) -> list[Step]:
+    """What the upgrade would do for each answers file. Refuses a project whose recorded
+    version is neither in the template store nor in the history Polster ships: the update
+    would need it, so `--check` refuses it too rather than promise an upgrade."""
+    return [_plan_one(root, name, vcs_ref) for name in answers_files(root)]
 
 
 def apply(root: Path, steps: list[Step], conflict: Conflict = "inline") -> Outcome:
@@ -119,7 +120,7 @@ def shown(ref: str | None) -> str:
     return str(version) if version is not None and ref.startswith("v") else ref
 
 
-def _plan_one(root: Path, name: str, vcs_ref: str | None, need_base: bool) -> Step:
+def _plan_one(root: Path, name: str, vcs_ref: str | None) -> Step:
     import yaml
 
     try:
@@ -134,7 +135,7 @@ def _plan_one(root: Path, name: str, vcs_ref: str | None, need_base: bool) -> St
     source, current = str(source), str(current)
     stored = template_store.stored_template(source)
     if stored is not None:
-        newest = _prepare_store(name, current, *stored, need_base)
+        newest = _prepare_store(name, current, *stored)
     else:
         newest = _newest_tag(root, name, source)
         if newest is None and vcs_ref is None:
@@ -153,7 +154,6 @@ def _prepare_store(
     current: str,
     template: template_store.StoredTemplate,
     repository: Path,
-    need_base: bool,
 ) -> str:
     """Add this Polster's version (and shipped history) to the store the project records;
     return the version tag to upgrade to."""
@@ -163,7 +163,7 @@ def _prepare_store(
     stored_source(template.name, repository)
     if not template_store.has_tag(repository, current):
         template_store.add_history(repository, history_bundle(template.name))
-    if need_base and not template_store.has_tag(repository, current):
+    if not template_store.has_tag(repository, current):
         old = shown(current)
         raise CheckFailed(
             f"{name} records template version {old}, which Polster's template store "

@@ -213,3 +213,19 @@ def test_without_history_the_missing_version_is_named(polster, workdir, monkeypa
     assert f"records template version {made_with}, which" in result.output
     assert "uvx polster==" in result.output
     assert files(project) == before
+
+
+def test_check_refuses_like_upgrade_when_the_recorded_version_is_nowhere(
+    polster, workdir, monkeypatch, tmp_path
+):
+    # A colleague's machine with an empty store and no history for the project's version:
+    # `--check` must not promise an upgrade that `upgrade` then refuses.
+    project = made_elsewhere(tmp_path / "alice", workdir, polster, monkeypatch)
+    monkeypatch.setenv("HOME", str(tmp_path / "bob"))
+    newer_version(monkeypatch, "99.0.0", None)
+    monkeypatch.chdir(project)
+    before = files(project)
+    checked, upgraded = polster("upgrade", "--check"), polster("upgrade")
+    assert checked.exit_code == upgraded.exit_code == 1
+    assert checked.output == upgraded.output
+    assert files(project) == before
