@@ -1048,10 +1048,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for measure in measures:
             print(f"measuring {measure.name} ...", flush=True)
             compare(measure, args.runs)
-    text = report(measures, args.runs, sys.argv[1:] if argv is None else argv)
-    if HISTORY.is_file():  # hand-kept before/after of each fix, carried into every report
-        text += "\n" + HISTORY.read_text(encoding="utf-8")
-    args.output.write_text(text, encoding="utf-8")
+        # Inside the block: the report asks the scratch venv's Polster for its version.
+        text = report(measures, args.runs, sys.argv[1:] if argv is None else argv)
+        if HISTORY.is_file():  # hand-kept before/after of each fix, carried into every report
+            text += "\n" + HISTORY.read_text(encoding="utf-8")
+        args.output.write_text(text, encoding="utf-8")
     print(text)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,12 +26,20 @@ def harness() -> ModuleType:
     return module
 
 
-def test_the_harness_writes_its_table(tmp_path: Path) -> None:
-    output = tmp_path / "results.md"
+@pytest.mark.parametrize("keep_scratch", [False, True], ids=["temporary folder", "--scratch"])
+def test_the_harness_writes_its_table_then_cleans_up(tmp_path: Path, keep_scratch: bool) -> None:
+    """Without --scratch the report used to be made after the temporary folder (and the venv
+    it asked for Polster's version) was deleted: a crash at the very end, nothing written."""
+    output, temporary = tmp_path / "results.md", tmp_path / "tmp"
+    temporary.mkdir()
     command = [sys.executable, str(HARNESS), "--runs", "1", "--only", "help"]
-    command += ["--output", str(output), "--scratch", str(tmp_path / "scratch")]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    command += ["--output", str(output)]
+    if keep_scratch:
+        command += ["--scratch", str(tmp_path / "scratch")]
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
+    assert list(temporary.iterdir()) == []
     text = output.read_text(encoding="utf-8")
     assert text.startswith("# Benchmark results")
     header = "| measure | polster | peer | ratio | target | met |\n|---|---|---|---|---|---|\n"
