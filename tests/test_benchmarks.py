@@ -138,6 +138,23 @@ def test_the_large_project_generator_makes_a_valid_project(harness, polster, sho
     assert sorted(keys["silver_t000"]["dependents"]) == ["gold_t000", "gold_t003"]
 
 
+def test_the_validate_rows_time_the_static_and_the_loading_check(
+    harness: SimpleNamespace, polster, shop
+) -> None:
+    """Whichever spelling the CLI has (`--load` today, `--static` after issue 14), the fast
+    row reads the source and the other loads it: a module that fails at import only fails
+    the loading one."""
+    module = shop / "src" / "shop" / "defs" / "bronze" / "raw_orders.py"
+    module.write_text(module.read_text() + "\nraise RuntimeError('fails only when imported')\n")
+    dev = harness.installs.Polster(Path(sys.prefix), "dev")
+    static, loading = harness.groups.cli.validate_arguments(dev)
+    assert static[0] == loading[0] == "validate"
+    assert polster(*static).exit_code == 0
+    loaded = polster(*loading, "--format", "json")
+    assert loaded.exit_code == 1
+    assert "fails only when imported" in loaded.output
+
+
 def test_the_raw_polars_peer_does_the_same_work_eager_and_lazy(tmp_path: Path) -> None:
     raw = tmp_path / "orders.parquet"
     setup = [sys.executable, str(BENCHMARKS / "setup" / "make_orders.py"), str(raw), "1000"]
