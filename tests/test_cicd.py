@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import REPO_ROOT
-from pipeline_steps import extract
+from pipeline_steps import BASH, PLATFORM_TOKEN, Context, Stored, extract
 
 from polster.cicd import ANSWERS_FILE, PERSISTENCE, PIPELINE_FILES, PLATFORMS, render_files
 from polster.errors import UsageError
@@ -27,7 +28,7 @@ SCHEMAS = {
 COMBINATIONS = list(itertools.product(PLATFORMS, PERSISTENCE))
 
 
-def render(platform: str, persistence: str = "git", **answers: str) -> dict[str, bytes]:
+def render(platform: str, persistence: str = "git", **answers: object) -> dict[str, bytes]:
     return render_files({"platform": platform, "persistence": persistence, **answers})
 
 
@@ -36,18 +37,23 @@ def pipeline(platform: str, persistence: str = "git", **answers: str) -> dict:
     return yaml.safe_load(files[PIPELINE_FILES[platform]])
 
 
+def render_into(folder: Path, platform: str, persistence: str, **answers: object) -> Path:
+    for relative, content in render(platform, persistence, **answers).items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_bytes(content)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
     """Every platform x persistence rendered once, each into its own folder."""
     root = tmp_path_factory.mktemp("pipelines")
-    folders = {}
-    for platform, persistence in COMBINATIONS:
-        folder = root / f"{platform}-{persistence}"
-        for relative, content in render(platform, persistence).items():
-            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-            (folder / relative).write_bytes(content)
-        folders[platform, persistence] = folder
-    return folders
+    return {
+        (platform, persistence): render_into(
+            root / f"{platform}-{persistence}", platform, persistence
+        )
+        for platform, persistence in COMBINATIONS
+    }
 
 
 @pytest.mark.parametrize(("platform", "persistence"), COMBINATIONS)
@@ -171,23 +177,22 @@ def test_good_answers_land_in_every_pipeline(question, value):
 
 
 @pytest.mark.parametrize("persistence", PERSISTENCE)
-def test_github_triggers_permissions_and_concurrency(persistence):
+def test_github_triggers_concurrency_and_cache(persistence):
     workflow = pipeline("github-actions", persistence, default_branch="trunk", cron="5 4 * * *")
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
     assert triggers["push"]["branches"] == ["trunk"]
     assert triggers["schedule"] == [{"cron": "5 4 * * *"}]
     assert "workflow_dispatch" in triggers
-    expected = "write" if persistence == "git" else "read"
-    assert workflow["permissions"] == {"contents": expected}
     assert workflow["concurrency"]["cancel-in-progress"] is False
-    uses = [step.get("uses", "") for step in workflow["jobs"]["pipeline"]["steps"]]
-    setup_uv = next(
-        s for s in workflow["jobs"]["pipeline"]["steps"] if "setup-uv" in s.get("uses", "")
-    )
+    steps = workflow["jobs"]["pipeline"]["steps"]
+    setup_uv = next(s for s in steps if s.get("uses", "").startswith("astral-sh/setup-uv@"))
     assert setup_uv["with"]["enable-cache"] is True
-    assert any(u.startswith("actions/upload-artifact@") for u in uses) == (
-        persistence == "artifact"
-    )
+    upload = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert [s["with"]["path"] for s in upload] == {
+        "git": ["polster-data.bundle"],
+        "artifact": ["data/"],
+        "none": [],
+    }[persistence]
 
 
 @pytest.mark.parametrize("persistence", PERSISTENCE)
@@ -204,7 +209,10 @@ def test_gitlab_uses_rules_a_resource_group_and_a_uv_cache(persistence):
     assert "pip install" in " ".join(job["before_script"])
     assert job["cache"]["paths"] == [".uv-cache"]
     assert job["variables"]["UV_CACHE_DIR"].endswith("/.uv-cache")
-    assert ("artifacts" in job) == (persistence == "artifact")
+    paths = job.get("artifacts", {}).get("paths")
+    assert (
+        paths == {"git": ["polster-data.bundle"], "artifact": ["data/"], "none": None}[persistence]
+    )
     assert ("POLSTER_PUSH_TOKEN" in text) == (persistence == "git")
 
 
@@ -220,16 +228,21 @@ def test_azure_schedules_always_run_in_utc_and_pull_requests_do_not(persistence)
     tasks = [step.get("task", "") for step in document["steps"]]
     assert "Cache@2" in tasks
     assert ("PublishPipelineArtifact@1" in tasks) == (persistence == "artifact")
-    checkout = document["steps"][0]
-    assert (checkout.get("persistCredentials") == "true") == (persistence == "git")
+    checkout = next(step for step in document["steps"] if "checkout" in step)
+    assert ("fetchDepth" in checkout) == (persistence == "git")
 
 
 @pytest.mark.parametrize(("platform", "persistence"), COMBINATIONS)
-def test_the_steps_are_install_test_run_then_persist(rendered, tmp_path, platform, persistence):
-    steps = extract(platform, rendered[platform, persistence], tmp_path)
+def test_the_steps_are_install_test_run_then_commit_and_push(
+    rendered, tmp_path, platform, persistence
+):
+    steps = extract(platform, rendered[platform, persistence], Context(tmp_path))
     names = [step.name for step in steps]
-    assert names == ["install", "test", "run", *(["persist"] if persistence == "git" else [])]
-    install, test, run = (step.script for step in steps[:3])
+    isolate = ["isolate"] if platform == "gitlab-ci" else []
+    persist = ["commit", "push"] if persistence == "git" else []
+    assert names == [*isolate, "install", "test", "run", *persist]
+    by_name = {step.name: step.script for step in steps}
+    install, test, run = by_name["install"], by_name["test"], by_name["run"]
     assert "uv sync --frozen --extra dev" in install
     assert "-f uv.lock" in install
     assert 'uv pip install -e ".[dev]"' in install
@@ -240,14 +253,20 @@ def test_the_steps_are_install_test_run_then_persist(rendered, tmp_path, platfor
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_git_persistence_commits_data_only_and_never_forces(rendered, tmp_path, platform):
-    persist = extract(platform, rendered[platform, "git"], tmp_path)[-1]
-    assert persist.env["POLSTER_BRANCH"].removeprefix("refs/heads/") == "main"
-    commands = [line.strip() for line in persist.script.splitlines()]
+    steps = {
+        step.name: step for step in extract(platform, rendered[platform, "git"], Context(tmp_path))
+    }
+    commit, push = steps["commit"], steps["push"]
+    assert push.env["POLSTER_BRANCH"].removeprefix("refs/heads/") == "main"
+    commands = [line.strip() for line in commit.script.splitlines()]
     git_add = [line for line in commands if line.startswith("git add")]
     assert git_add == ["git add --force --all -- data"]
-    assert "[skip ci]" in persist.script
-    assert "git pull --rebase" in persist.script
-    assert not re.search(r"push[^\n]*(--force|-f\b|\+HEAD)", persist.script)
+    assert "[skip ci]" in commit.script
+    assert "git bundle create" in commit.script
+    assert "git push" not in commit.script
+    assert "git add" not in push.script and "git commit" not in push.script
+    assert "git pull --rebase" in push.script
+    assert not re.search(r"push[^\n]*(--force|-f\b|\+HEAD)", push.script)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -271,6 +290,144 @@ def test_object_store_settings_are_passed_only_without_persistence():
         for name, variable in names.items():
             passed = persistence == "none" or not variable["object_store"]
             assert (name in env) == passed, (persistence, name)
+
+
+# ------------------------------------------------------------------ least privilege
+
+CONNECTORS = ["SHOP_API_TOKEN", "SHOP_API_REGION", "POLSTER_BRONZE_RETENTION"]
+GITLAB_PUSH_TOKEN = "gitlab-push-token-0123456789"
+# A store as docs/cicd.md says to fill it: on GitLab the push token is scoped to polster-push.
+STORE = {
+    "SHOP_API_TOKEN": Stored("connector-secret", secret=True),
+    "SHOP_API_REGION": Stored("connector-setting"),
+    "POLSTER_PUSH_TOKEN": Stored(GITLAB_PUSH_TOKEN, secret=True, environment="polster-push"),
+}
+PIN = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+$")
+
+
+@pytest.mark.parametrize("persistence", PERSISTENCE)
+def test_github_grants_write_access_to_the_push_job_alone(persistence):
+    workflow = pipeline("github-actions", persistence)
+    assert workflow["permissions"] == {"contents": "read"}
+    jobs = workflow["jobs"]
+    assert sorted(jobs) == (["pipeline", "push"] if persistence == "git" else ["pipeline"])
+    assert "permissions" not in jobs["pipeline"]  # the workflow's read-only default
+    checkouts = [
+        step
+        for job in jobs.values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("actions/checkout@")
+    ]
+    assert checkouts and all(step["with"]["persist-credentials"] is False for step in checkouts)
+    if persistence == "git":
+        push = jobs["push"]
+        assert push["permissions"] == {"contents": "write"}
+        assert push["needs"] == "pipeline"
+        assert push["if"] == "needs.pipeline.outputs.data-commit == 'yes'"
+        ran = [step for step in push["steps"] if "run" in step]
+        assert [step["id"] for step in ran] == ["push"]  # git only, nothing of the project
+
+
+@pytest.mark.parametrize("persistence", PERSISTENCE)
+def test_github_actions_are_pinned_to_a_commit_with_their_version(persistence):
+    text = render("github-actions", persistence)[PIPELINE_FILES["github-actions"]].decode()
+    lines = [line for line in text.splitlines() if re.match(r"^\s*(- )?uses:", line)]
+    assert lines
+    pins = {}
+    for line in lines:
+        pinned = PIN.match(line)
+        assert pinned, f"not pinned to a commit with its version: {line.strip()}"
+        assert pins.setdefault(pinned[1], pinned[2]) == pinned[2], "one commit per action"
+
+
+@pytest.mark.parametrize(("platform", "persistence"), COMBINATIONS)
+def test_no_step_before_the_push_holds_the_push_credential(
+    rendered, tmp_path, platform, persistence
+):
+    folder = rendered[platform, persistence]
+    steps = extract(platform, folder, Context(tmp_path, STORE))
+    token = GITLAB_PUSH_TOKEN if platform == "gitlab-ci" else PLATFORM_TOKEN
+    holding = [step.name for step in steps if token in step.env.values()]
+    assert holding == (["push"] if persistence == "git" else [])
+    text = (folder / PIPELINE_FILES[platform]).read_text()
+    assert "git remote set-url" not in text
+    assert "persistCredentials" not in text
+    if persistence == "git":
+        push = steps[-1]
+        assert "POLSTER_PUSH_TOKEN" in push.script
+        assert not [step.name for step in steps[:-1] if "$POLSTER_PUSH_TOKEN" in step.script]
+
+
+def test_gitlab_hands_the_push_token_to_the_push_job_alone():
+    document = pipeline("gitlab-ci", "git")
+    assert document["stages"] == ["run", "push"]
+    run_job, push_job = document["polster"], document["push"]
+    assert run_job["environment"] == {"name": "polster-run", "action": "access"}
+    assert push_job["environment"] == {"name": "polster-push", "action": "access"}
+    assert push_job["needs"] == ["polster"]
+    assert run_job["artifacts"]["paths"] == ["polster-data.bundle"]
+    assert [item.splitlines()[0] for item in push_job["script"]] == [
+        "# push: data/ back to the branch"
+    ]
+
+
+@pytest.mark.parametrize("token", ["", "glpat-reaches-every-job"])
+def test_gitlab_refuses_to_run_the_project_where_the_push_token_reaches(rendered, tmp_path, token):
+    """An unscoped POLSTER_PUSH_TOKEN would reach the install, tests and run: refuse it."""
+    folder = rendered["gitlab-ci", "git"]
+    store = {"POLSTER_PUSH_TOKEN": Stored(token, secret=True)} if token else {}
+    (isolate,) = [
+        s for s in extract("gitlab-ci", folder, Context(tmp_path, store)) if s.name == "isolate"
+    ]
+    result = subprocess.run(
+        [*BASH["gitlab-ci"], "-c", isolate.script],
+        env={"PATH": os.environ["PATH"], **isolate.env},
+        capture_output=True,
+        text=True,
+    )
+    if token:
+        assert result.returncode == 1
+        assert "give the variable the environment scope polster-push" in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_connector_variables_reach_the_run_step_alone(tmp_path, platform):
+    folder = render_into(tmp_path / "project", platform, "git", connector_variables=CONNECTORS)
+    text = (folder / PIPELINE_FILES[platform]).read_text()
+    assert text.count("SHOP_API_TOKEN") == text.count("SHOP_API_REGION")  # each listed alike
+    steps = {step.name: step for step in extract(platform, folder, Context(tmp_path, STORE))}
+    run = steps["run"]
+    if platform == "github-actions":
+        expected = "${{ secrets.SHOP_API_TOKEN || vars.SHOP_API_TOKEN }}"
+        job = yaml.safe_load(text)["jobs"]["pipeline"]
+        (run_step,) = [step for step in job["steps"] if step.get("id") == "run"]
+        assert run_step["env"]["SHOP_API_TOKEN"] == expected
+        assert run.env["SHOP_API_TOKEN"] == "connector-secret"
+        assert run.env["SHOP_API_REGION"] == "connector-setting"
+        assert text.count("POLSTER_BRONZE_RETENTION:") == 1  # a pipeline variable, not again
+        for name in ("install", "test", "commit", "push"):
+            assert "SHOP_API_TOKEN" not in steps[name].env, name
+    else:
+        # GitLab and Azure hand variables to every command: install and test hide them.
+        first = steps["isolate"] if platform == "gitlab-ci" else steps["install"]
+        hidden = (
+            [first.script, steps["test"].script] if platform == "azure-devops" else [first.script]
+        )
+        for script in hidden:
+            assert re.search(r"export -n \\\n(\s+\w+ \\\n)*\s+SHOP_API_TOKEN \\\n", script)
+        if platform == "azure-devops":
+            assert run.env["SHOP_API_TOKEN"] == "connector-secret"  # a secret, mapped
+            assert "SHOP_API_TOKEN" not in steps["install"].env  # not mapped anywhere else
+        else:
+            assert re.search(r"^export \\$", run.script, re.MULTILINE)
+
+
+def test_wrong_connector_variables_are_refused():
+    for value in ("MYSQL_HOST", ["mysql_host"], ["A B"], [1]):
+        with pytest.raises(UsageError, match=r"^connector_variables: "):
+            render("github-actions", connector_variables=value)
 
 
 def test_the_project_readme_lists_every_variable_the_pipeline_passes():
