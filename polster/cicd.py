@@ -114,12 +114,45 @@ def plan_pipeline(root: Path, request: PipelineRequest, force: bool) -> Pipeline
         for name, value in (previous or {}).items()
         if name in _OPTIONS and name != "platform"
     }
-    files = render_files({**kept, **request.answers()})
+    answers = {**kept, **request.answers(), "connector_variables": connector_variables(root)}
+    files = render_files(answers)
     answers = _parse_answers(files[ANSWERS_FILE])
     old = (previous or {}).get("platform")
     old_file = PIPELINE_FILES.get(old) if old != request.platform else None
     left_behind = old_file if old_file and (root / old_file).exists() else None
     return PipelinePlan(files=files, answers=answers, left_behind=left_behind)
+
+
+def connector_variables(root: Path) -> list[str]:
+    """The variables the project's .env.example lists beyond the project template's own:
+    those its connectors (or the user) added. The pipeline's run step gets each of them."""
+    from polster.merging import ENV_EXAMPLE, variable_names
+    from polster.templates import template_root
+
+    path = root / ENV_EXAMPLE
+    if not path.is_file():
+        return []
+    template = template_root() / "project_template" / ENV_EXAMPLE
+    own = set(variable_names(template.read_text(encoding="utf-8")))
+    listed = variable_names(path.read_text(encoding="utf-8", errors="replace"))
+    return [name for name in listed if name not in own]
+
+
+def unpassed_variables_note(root: Path) -> str | None:
+    """What to do when the project's pipeline does not pass variables its .env.example now
+    lists (a connector was added after the pipeline); None when it passes them all."""
+    answers = read_answers(root)
+    if answers is None or answers.get("platform") not in PLATFORMS:
+        return None
+    passed = answers.get("connector_variables") or []
+    missing = [name for name in connector_variables(root) if name not in passed]
+    if not missing:
+        return None
+    platform = answers["platform"]
+    return (
+        f"The {platform} pipeline does not pass {', '.join(missing)} to its run step: run "
+        f"`polster add-cicd {platform} --force` to add them (its other answers carry over)."
+    )
 
 
 def render_files(answers: dict[str, Any]) -> dict[str, bytes]:
@@ -163,7 +196,7 @@ def setup_notes(answers: dict[str, Any]) -> list[str]:
         )
         if persistence == "git":
             notes.append(
-                f"It pushes data/ with GITHUB_TOKEN (contents: write): if {branch} is "
+                f"Its push job alone gets GITHUB_TOKEN with contents: write: if {branch} is "
                 "protected, let GitHub Actions push to it."
             )
     elif platform == "gitlab-ci":
@@ -174,7 +207,7 @@ def setup_notes(answers: dict[str, Any]) -> list[str]:
         if persistence == "git":
             notes.append(
                 "To push data/, store a project access token (scope write_repository) in the "
-                "masked CI/CD variable POLSTER_PUSH_TOKEN."
+                "masked CI/CD variable POLSTER_PUSH_TOKEN, environment scope polster-push."
             )
     elif platform == "azure-devops":
         notes.append(

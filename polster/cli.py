@@ -242,7 +242,7 @@ def add_asset(
     dry_run: bool,
 ) -> None:
     """Add an asset to a layer, with its test, from a template."""
-    from polster import addition, catalog
+    from polster import addition, catalog, cicd
     from polster.graph import build_graph
     from polster.project import load_project
     from polster.rules import check_layer
@@ -287,6 +287,9 @@ def add_asset(
     click.echo(f"Added {asset.key} from the {chosen.name} template:")
     _echo_lines(written)
     click.echo(f"Fill in its TODO, then run it:\n  python run_polster.py --asset {asset.key}")
+    pipeline_note = cicd.unpassed_variables_note(project.root)
+    if pipeline_note:
+        click.echo(pipeline_note)
 
 
 @cli.command("remove-asset")
@@ -465,6 +468,7 @@ def upgrade(vcs_ref: str | None, conflict: str, check: bool, dry_run: bool) -> N
     .copier-answers.*.yml such as the CI/CD pipeline's), then runs the template's migrations.
     Needs a git repository with everything committed; exits 1 when conflicts are left.
     """
+    from polster import cicd
     from polster import upgrade as upgrading
     from polster.project import find_root
 
@@ -492,6 +496,9 @@ def upgrade(vcs_ref: str | None, conflict: str, check: bool, dry_run: bool) -> N
     for step in outcome.updated:
         versions = f"{upgrading.shown(step.current)} to {upgrading.shown(step.target)}"
         click.echo(f"{word} {step.answers_file} from {versions}.")
+    pipeline_note = None if dry_run else cicd.unpassed_variables_note(root)
+    if pipeline_note:
+        click.echo(pipeline_note)
     _print_upgrade_result(outcome, dry_run)
 
 

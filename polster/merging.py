@@ -117,10 +117,15 @@ def add_dependencies(pyproject: str, requirements: list[str]) -> str:
     return tomlkit.dumps(document)
 
 
+def variable_names(env_example: str) -> list[str]:
+    """The variables an .env.example sets or shows commented out, in order, each once."""
+    return list(dict.fromkeys(_VARIABLE.findall(env_example)))
+
+
 def append_variables(env_example: str, fragment: str) -> str:
     """`env_example` with `fragment` appended, unless it mentions all the fragment's names."""
-    wanted = set(_VARIABLE.findall(fragment))
-    if wanted <= set(_VARIABLE.findall(env_example)):
+    wanted = set(variable_names(fragment))
+    if wanted <= set(variable_names(env_example)):
         return env_example
     if not env_example:
         return fragment

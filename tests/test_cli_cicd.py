@@ -196,3 +196,49 @@ def test_a_failed_write_leaves_the_old_pipeline_in_place(polster, shop):
     with pytest.raises(NotADirectoryError):
         polster("add-cicd", "github-actions", "--force")
     assert tree(shop) == before
+
+
+# ------------------------------------------------------------------ connector variables
+
+
+def run_step_env(project) -> dict:
+    workflow = yaml.safe_load((project / PIPELINE_FILES["github-actions"]).read_text())
+    steps = workflow["jobs"]["pipeline"]["steps"]
+    return next(step for step in steps if step.get("id") == "run").get("env", {})
+
+
+def test_add_cicd_passes_the_variables_env_example_adds_to_the_template(polster, shop):
+    with (shop / ".env.example").open("a") as env_example:
+        env_example.write("\nSHOP_API_TOKEN=\n# SHOP_API_TIMEOUT=30\nSHOP_API_TOKEN=again\n")
+    result = polster("add-cicd", "github-actions")
+    assert result.exit_code == 0, result.output
+    # The template's own (POLSTER_DATA_PATH, DAGSTER_HOME, ...) are the pipeline's business.
+    assert recorded(shop)["connector_variables"] == ["SHOP_API_TOKEN", "SHOP_API_TIMEOUT"]
+    env = run_step_env(shop)
+    assert env["SHOP_API_TOKEN"] == "${{ secrets.SHOP_API_TOKEN || vars.SHOP_API_TOKEN }}"
+    assert "SHOP_API_TIMEOUT" in env
+    assert "DAGSTER_HOME" not in env
+
+
+def test_add_asset_says_when_the_pipeline_does_not_pass_its_connectors_variables(polster, shop):
+    assert polster("add-cicd", "github-actions").exit_code == 0
+    assert recorded(shop)["connector_variables"] == []
+    added = polster("add-asset", "--layer", "bronze", "--name", "erp", "--template", "mysql")
+    assert added.exit_code == 0, added.output
+    assert added.output.splitlines()[-1] == (
+        "The github-actions pipeline does not pass MYSQL_HOST, MYSQL_PORT, MYSQL_USER, "
+        "MYSQL_PASSWORD, MYSQL_DATABASE, MYSQL_SSL_MODE, MYSQL_SSL_CA, MYSQL_SSL_CERT, "
+        "MYSQL_SSL_KEY, MYSQL_CONNECT_TIMEOUT, MYSQL_READ_TIMEOUT to its run step: run "
+        "`polster add-cicd github-actions --force` to add them (its other answers carry over)."
+    )
+    assert polster("add-cicd", "github-actions", "--force").exit_code == 0
+    assert "MYSQL_PASSWORD" in run_step_env(shop)
+    again = polster("add-asset", "--layer", "bronze", "--name", "crm", "--template", "mysql")
+    assert again.exit_code == 0, again.output
+    assert "pipeline does not pass" not in again.output
+
+
+def test_add_asset_without_a_pipeline_says_nothing_about_one(polster, shop):
+    added = polster("add-asset", "--layer", "bronze", "--name", "erp", "--template", "mysql")
+    assert added.exit_code == 0, added.output
+    assert "pipeline" not in added.output

@@ -282,6 +282,22 @@ def test_every_answers_file_of_an_init_project_is_upgraded(polster, workdir, mon
     ]
 
 
+def test_an_upgrade_names_the_variables_the_pipeline_does_not_pass(
+    polster, workdir, monkeypatch, tmp_path
+):
+    project = init_project(polster, workdir, monkeypatch)
+    with (project / ".env.example").open("a") as env_example:
+        env_example.write("\nSHOP_API_TOKEN=\n")
+    commit_all(project, "A connector's setting")
+    newer_polster(tmp_path / "newer", monkeypatch, "99.0.0")
+    result = polster("upgrade")
+    assert result.exit_code == 0, result.output
+    assert (
+        "The github-actions pipeline does not pass SHOP_API_TOKEN to its run step: run "
+        "`polster add-cicd github-actions --force`" in result.output
+    )
+
+
 def test_a_conflict_in_a_later_answers_file_keeps_the_earlier_upgrade(
     polster, workdir, monkeypatch, tmp_path
 ):
