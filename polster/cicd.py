@@ -114,8 +114,8 @@ def plan_pipeline(root: Path, request: PipelineRequest, force: bool) -> Pipeline
         for name, value in (previous or {}).items()
         if name in _OPTIONS and name != "platform"
     }
-    answers = {**kept, **request.answers(), "connector_variables": connector_variables(root)}
-    files = render_files(answers)
+    given = {**kept, **request.answers(), "connector_variables": connector_variables(root)}
+    files = render_files(given)
     answers = _parse_answers(files[ANSWERS_FILE])
     old = (previous or {}).get("platform")
     old_file = PIPELINE_FILES.get(old) if old != request.platform else None
