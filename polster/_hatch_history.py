@@ -23,7 +23,13 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 TEMPLATES_IN_WHEEL = "polster/_templates"
 # The one definition of the medallion layout lives in polster-runtime; see polster/layout.py.
 SHARED_LAYOUT = ("runtime/src/polster_runtime/layout.py", "polster/_layout.py")
-TEMPLATE_SOURCES = ("copier.yml", "project_template", "asset_templates", "cicd_templates")
+TEMPLATE_SOURCES = (
+    "copier.yml",
+    "project_template",
+    "asset_templates",
+    "cicd_templates",
+    "deploy_templates",
+)
 IN_WHEEL = f"{TEMPLATES_IN_WHEEL}/history"
 IN_SDIST = "history"
 

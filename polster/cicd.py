@@ -8,12 +8,11 @@ before the project is touched: a refusal or a wrong answer writes nothing.
 
 from __future__ import annotations
 
-import re
-import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from polster import kits
 from polster.errors import UsageError
 
 PIPELINE_FILES = {
@@ -35,10 +34,6 @@ _OPTIONS = {
     "persistence": "--persistence",
     "python_version": "--python",
 }
-_COPIER_ANSWER_ERROR = re.compile(
-    r"^(?:Validation error for question|Invalid choice for) '(?P<question>\w+)': (?P<detail>.*)$",
-    re.DOTALL,
-)
 
 
 @dataclass(frozen=True)
@@ -66,28 +61,19 @@ class PipelinePlan:
 def check_platform(platform: str, *, allow_none: bool = False) -> None:
     choices = [*PLATFORMS, NONE] if allow_none else list(PLATFORMS)
     if platform not in choices:
-        raise UsageError(f"Unknown CI/CD platform '{platform}': choose {_either(choices)}.")
+        raise UsageError(f"Unknown CI/CD platform '{platform}': choose {kits.either(choices)}.")
 
 
 def check_persistence(persistence: str | None) -> None:
     if persistence is not None and persistence not in PERSISTENCE:
         raise UsageError(
-            f"Unknown persistence '{persistence}': choose {_either(list(PERSISTENCE))}."
+            f"Unknown persistence '{persistence}': choose {kits.either(list(PERSISTENCE))}."
         )
 
 
 def read_answers(root: Path) -> dict[str, Any] | None:
     """The answers recorded by an earlier CI/CD render, or None when there was none."""
-    path = root / ANSWERS_FILE
-    if not path.is_file():
-        return None
-    import yaml
-
-    try:
-        answers = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        answers = None
-    return answers if isinstance(answers, dict) else {}
+    return kits.read_answers(root, ANSWERS_FILE)
 
 
 def plan_pipeline(root: Path, request: PipelineRequest, force: bool) -> PipelinePlan:
@@ -116,7 +102,7 @@ def plan_pipeline(root: Path, request: PipelineRequest, force: bool) -> Pipeline
     }
     given = {**kept, **request.answers(), "connector_variables": connector_variables(root)}
     files = render_files(given)
-    answers = _parse_answers(files[ANSWERS_FILE])
+    answers = kits.parse_answers(files[ANSWERS_FILE])
     old = (previous or {}).get("platform")
     old_file = PIPELINE_FILES.get(old) if old != request.platform else None
     left_behind = old_file if old_file and (root / old_file).exists() else None
@@ -159,28 +145,12 @@ def render_files(answers: dict[str, Any]) -> dict[str, bytes]:
     """The files the CI/CD template makes for these answers, by relative path."""
     from polster.templates import render_cicd
 
-    with tempfile.TemporaryDirectory(prefix="polster-cicd-") as scratch:
-        rendered = Path(scratch) / "project"
-        try:
-            render_cicd(rendered, answers)
-        except ValueError as error:
-            problem = _answer_problem(error)
-            if problem is None:
-                raise
-            raise UsageError(problem) from error
-        return {
-            path.relative_to(rendered).as_posix(): path.read_bytes()
-            for path in sorted(rendered.rglob("*"))
-            if path.is_file()
-        }
+    return kits.render_files(render_cicd, answers, _OPTIONS)
 
 
 def write_pipeline(root: Path, plan: PipelinePlan, force: bool) -> list[str]:
     """Write the planned files; all or none of them land. Returns their relative paths."""
-    from polster.filesystem import create_files, replace_files
-
-    write = replace_files if force else create_files
-    return [path.relative_to(root).as_posix() for path in write(root, plan.files)]
+    return kits.write_files(root, plan.files, force)
 
 
 def setup_notes(answers: dict[str, Any]) -> list[str]:
@@ -220,23 +190,3 @@ def setup_notes(answers: dict[str, Any]) -> list[str]:
             )
     notes.append(f"The variable names it reads: {README_SECTION}.")
     return notes
-
-
-def _answer_problem(error: ValueError) -> str | None:
-    """Copier's message for a wrong answer, named after the option that gave it."""
-    match = _COPIER_ANSWER_ERROR.match(str(error))
-    if match is None:
-        return None
-    option = _OPTIONS.get(match["question"], match["question"])
-    return f"{option}: {match['detail'].strip()}"
-
-
-def _parse_answers(content: bytes) -> dict[str, Any]:
-    import yaml
-
-    answers = yaml.safe_load(content.decode("utf-8"))
-    return answers if isinstance(answers, dict) else {}
-
-
-def _either(choices: list[str]) -> str:
-    return f"{', '.join(choices[:-1])} or {choices[-1]}"

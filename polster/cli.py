@@ -441,6 +441,49 @@ def _print_cicd_notes(target: Path) -> None:
     _echo_lines(cicd.setup_notes(cicd.read_answers(target) or {}))
 
 
+@cli.command("add-deploy")
+@click.argument("platform")
+@click.option(
+    "--image",
+    help="Container image to build and push, without a tag, e.g. registry.example.com/team/shop "
+    "(default: the project's name).",
+)
+@click.option("--python", "python_version", help="Python version of the image (default: 3.11).")
+@click.option(
+    "--max-concurrent-runs",
+    type=int,
+    help="How many runs may execute at once; the rest wait in the queue (default: 4).",
+)
+@params.force
+def add_deploy(
+    platform: str,
+    image: str | None,
+    python_version: str | None,
+    max_concurrent_runs: int | None,
+    force: bool,
+) -> None:
+    """Add the deployment kit to this project: a Dockerfile and a production Dagster instance
+    (PostgreSQL, a run queue, run monitoring, compute logs on object storage).
+
+    PLATFORM is docker (one server, Docker Compose) or kubernetes (also values for Dagster's
+    Helm chart, each asset in its own pod); --force replaces a kit that is already there (its
+    earlier answers carry over unless given again).
+    """
+    from polster import deploy
+    from polster.project import load_project
+
+    deploy.check_platform(platform)
+    project = load_project(Path.cwd())
+    request = deploy.DeployRequest(platform, image, python_version, max_concurrent_runs)
+    plan = deploy.plan_deploy(project, request, force)
+    written = deploy.write_kit(project.root, plan, force)
+    click.echo(f"Added the {platform} deployment kit:")
+    _echo_lines(written)
+    if plan.left_behind:
+        click.echo(f"{plan.left_behind}/ stays: delete it unless you still deploy to Kubernetes.")
+    _echo_lines(deploy.next_steps(plan.answers), indent="")
+
+
 @cli.command()
 @click.option(
     "--vcs-ref",

@@ -11,6 +11,7 @@ the store as `~/...`, so the path holds for whoever runs the update, on any mach
     ~/.local/share/polster/           (or $XDG_DATA_HOME/polster, or $POLSTER_TEMPLATE_STORE)
         project_template/   tags v0.1.0, v0.2.0, ...   <- copier.yml + project_template/
         cicd_templates/     tags v0.1.0, v0.2.0, ...   <- cicd_templates/
+        deploy_templates/   tags v0.3.0, ...           <- deploy_templates/
 
 Commits are deterministic (fixed author and date, parent = the newest older tag), so the same
 template at the same version has the same commit on every machine.
@@ -63,6 +64,9 @@ TEMPLATES = {
             "project_template", ".", ("copier.yml", "project_template"), ".copier-answers.yml"
         ),
         StoredTemplate("cicd_templates", "cicd_templates", (".",), ".copier-answers.cicd.yml"),
+        StoredTemplate(
+            "deploy_templates", "deploy_templates", (".",), ".copier-answers.deploy.yml"
+        ),
     )
 }
 

@@ -63,6 +63,18 @@ def render_cicd(
         record_source("cicd_templates", dst)
 
 
+def render_deploy(
+    dst: Path, answers: dict[str, Any], *, overwrite: bool = False, record: bool = True
+) -> None:
+    """Render the deployment kit (its own answers file) into the project at `dst`.
+
+    Wrong answers raise ValueError as for `render_cicd`; `record` as for `render_project`.
+    """
+    _copy(str(template_root() / "deploy_templates"), dst, answers, overwrite=overwrite)
+    if record:
+        record_source("deploy_templates", dst)
+
+
 def record_source(name: str, dst: Path) -> None:
     """Make the answers file in `dst` name the template store at this Polster's version tag.
 
