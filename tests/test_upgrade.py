@@ -223,14 +223,23 @@ def test_a_project_inside_a_larger_repository(template, polster, workdir, monkey
 
 
 WORKFLOW = ".github/workflows/polster.yml"
+DOCKERFILE_LINE = "# Rendered by polster (answers in .copier-answers.deploy.yml).\n"
+NEWER_DOCKERFILE_LINE = "# Rendered by a newer polster (answers in .copier-answers.deploy.yml).\n"
 
 
 def newer_polster(root: Path, monkeypatch: pytest.MonkeyPatch, version: str) -> None:
     """Pretend a newer Polster is installed: its templates in `root`, its version `version`.
-    Each template gains a file; the CI/CD workflow's `name:` changes."""
+    Each template gains a file; the CI/CD workflow's `name:` changes, and the deployment kit's
+    image builds on a newer Python patch line (a comment in its Dockerfile)."""
     installed = templates.template_root()
     root.mkdir()
-    for name in ("copier.yml", "project_template", "cicd_templates", "asset_templates"):
+    for name in (
+        "copier.yml",
+        "project_template",
+        "cicd_templates",
+        "asset_templates",
+        "deploy_templates",
+    ):
         source = installed / name
         copy = shutil.copy if source.is_file() else shutil.copytree
         copy(source, root / name)
@@ -238,6 +247,9 @@ def newer_polster(root: Path, monkeypatch: pytest.MonkeyPatch, version: str) -> 
     (root / "cicd_templates" / "CI_UPGRADED.md").write_text("From the newer CI/CD template.\n")
     (workflow,) = (root / "cicd_templates").rglob("polster.yml.jinja")
     workflow.write_text(workflow.read_text().replace("\nname: polster\n", "\nname: Polster\n"))
+    (root / "deploy_templates" / "DEPLOY_UPGRADED.md").write_text("From the newer kit.\n")
+    dockerfile = root / "deploy_templates" / "Dockerfile.jinja"
+    dockerfile.write_text(dockerfile.read_text().replace(DOCKERFILE_LINE, NEWER_DOCKERFILE_LINE))
     monkeypatch.setattr(templates, "template_root", lambda: root)
     monkeypatch.setattr(polster, "__version__", version)
 
@@ -296,6 +308,33 @@ def test_an_upgrade_names_the_variables_the_pipeline_does_not_pass(
         "The github-actions pipeline does not pass SHOP_API_TOKEN to its run step: run "
         "`polster add-cicd github-actions --force`" in result.output
     )
+
+
+def test_the_deployment_kit_is_upgraded_through_the_template_store(
+    polster, workdir, monkeypatch, tmp_path
+):
+    project = init_project(polster, workdir, monkeypatch)
+    assert polster("add-deploy", "docker", "--max-concurrent-runs", "2").exit_code == 0
+    instance = project / "deploy" / "dagster.yaml"
+    instance.write_text(instance.read_text() + USER_EDIT)
+    commit_all(project, "Deployment kit")
+    deploy_answers = answers(project, ".copier-answers.deploy.yml")
+    assert deploy_answers["_src_path"].endswith("/deploy_templates")
+    newer_polster(tmp_path / "newer", monkeypatch, "99.0.0")
+
+    check = polster("upgrade", "--check")
+    assert ".copier-answers.deploy.yml: 0." in check.output
+    assert "newest 99.0.0 (upgrade available)" in check.output
+    result = polster("upgrade")
+
+    assert result.exit_code == 0, result.output
+    assert "Upgraded .copier-answers.deploy.yml from" in result.output
+    upgraded = answers(project, ".copier-answers.deploy.yml")
+    assert upgraded["_commit"] == "v99.0.0"
+    assert upgraded["max_concurrent_runs"] == 2
+    assert NEWER_DOCKERFILE_LINE in (project / "Dockerfile").read_text()
+    assert (project / "DEPLOY_UPGRADED.md").is_file()
+    assert instance.read_text().endswith(USER_EDIT)
 
 
 def test_a_conflict_in_a_later_answers_file_keeps_the_earlier_upgrade(
