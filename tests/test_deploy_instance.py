@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import run, uv
 
 from polster.deploy import render_files
 
@@ -209,3 +212,95 @@ def test_the_code_location_is_ruff_clean_as_rendered(kubernetes_project):
     location = "deploy/kubernetes/code_location.py"
     run([str(ruff), "check", location], cwd=kubernetes_project)
     run([str(ruff), "format", "--check", location], cwd=kubernetes_project)
+
+
+# ------------------------------------------------------------------ the image, built without Docker
+
+
+def build_stage(dockerfile: str, app: Path) -> tuple[dict[str, str], list[str]]:
+    """The environment and the shell commands of the Dockerfile's build stage, with the image's
+    /app standing for `app`: what `docker build` would run there."""
+    stage = dockerfile.split(" AS build\n", 1)[1].split("\nFROM ", 1)[0]
+    joined = stage.replace("\\\n", " ")
+    environment: dict[str, str] = {}
+    commands = []
+    for line in (line.strip() for line in joined.splitlines()):
+        keyword, _, arguments = line.partition(" ")
+        arguments = arguments.replace("/app", str(app))
+        if keyword == "ENV":
+            environment.update(pair.split("=", 1) for pair in arguments.split())
+        elif keyword == "RUN":
+            commands.append(re.sub(r"^(--mount=\S+\s+)+", "", arguments))
+    return environment, commands
+
+
+def served_location(project: Path, command: list[str], workdir: Path) -> str:
+    """Start the code server as `command` does, on a free port of 127.0.0.1, and return what
+    `dagster definitions validate` reports when it loads it through deploy/workspace.yaml
+    (the way the webserver and the daemon find it), pointed at that port."""
+    import yaml
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [arg.replace("0.0.0.0", "127.0.0.1") for arg in command]
+    command[command.index("--port") + 1] = str(port)
+    workspace = yaml.safe_load((project / "deploy" / "workspace.yaml").read_text())
+    workspace["load_from"][0]["grpc_server"].update(host="127.0.0.1", port=port)
+    workspace_file = workdir / f"workspace-{port}.yaml"
+    workspace_file.write_text(yaml.safe_dump(workspace))
+    environment = {**os.environ, "DAGSTER_DISABLE_TELEMETRY": "1"}
+    environment.pop("VIRTUAL_ENV", None)
+    bin_dir = project / ".venv" / "bin"
+    server = subprocess.Popen(
+        [str(bin_dir / command[0]), *command[1:]],
+        cwd=project,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    validate = [str(bin_dir / "dagster"), "definitions", "validate", "-w", str(workspace_file)]
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            check = subprocess.run(
+                validate, cwd=project, env=environment, capture_output=True, text=True
+            )
+            if check.returncode == 0 or time.monotonic() > deadline:
+                return check.stdout + check.stderr
+            time.sleep(2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_the_images_build_steps_make_a_code_location_that_serves(kubernetes_project, tmp_path):
+    """The build stage's own commands, run outside Docker (which this machine lacks), install
+    the project; then the image's CMD and the chart's codeServerArgs serve it."""
+    import yaml
+
+    dockerfile = (kubernetes_project / "Dockerfile").read_text()
+    environment, commands = build_stage(dockerfile, kubernetes_project)
+    assert commands, "the build stage has no RUN step"
+    # The image copies uv into /usr/local/bin; here the test environment's uv stands in.
+    search_path = f"{Path(uv()).parent}{os.pathsep}{os.environ['PATH']}"
+    for command in commands:
+        run(
+            ["bash", "-ec", command],
+            cwd=kubernetes_project,
+            extra_env={**environment, "PATH": search_path},
+        )
+
+    (image_command,) = re.findall(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)
+    served = served_location(kubernetes_project, json.loads(image_command), tmp_path)
+    assert "Validation successful for code location shop." in served, served
+
+    values = yaml.safe_load((kubernetes_project / "deploy/kubernetes/values.yaml").read_text())
+    (deployment,) = values["dagster-user-deployments"]["deployments"]
+    chart_args = [
+        arg.replace("/app/", f"{kubernetes_project}/") for arg in deployment["codeServerArgs"]
+    ]
+    chart_command = ["dagster", "code-server", "start", "--host", "0.0.0.0", "--port", "0"]
+    served = served_location(kubernetes_project, [*chart_command, *chart_args], tmp_path)
+    assert "Validation successful for code location shop." in served, served
