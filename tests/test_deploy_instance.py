@@ -196,7 +196,7 @@ def test_the_code_location_runs_each_asset_in_a_pod_sized_by_its_layer(kubernete
     }  # silver_big sets its own dagster-k8s/config tag, which the executor reads
 
 
-def test_dagster_validates_the_code_location_as_the_chart_loads_it(kubernetes_project):
+def test_dagster_validates_the_kubernetes_code_location(kubernetes_project):
     dagster = Path(sys.executable).parent / "dagster"
     location = "deploy/kubernetes/code_location.py"
     done = run(
