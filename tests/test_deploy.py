@@ -129,7 +129,7 @@ def test_no_secret_is_built_into_the_image(platform):
     copied = [arguments for keyword, arguments in steps if keyword == "COPY"]
     assert not any(".env" in arguments for arguments in copied)
     ignored = text(platform, ".dockerignore").splitlines()
-    for kept_out in (".env", ".venv/", "data/", ".dagster/", ".git/"):
+    for kept_out in ("**/.env", ".venv/", "data/", ".dagster/", ".git/"):
         assert kept_out in ignored
 
 
